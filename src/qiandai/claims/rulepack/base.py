@@ -1,0 +1,50 @@
+"""Registry of rule templates and the helper that shapes a compiler's output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from qiandai.claims.context import EPOCH, MONEY, AuditContext
+from qiandai.rules.model import RuleDefinition
+from qiandai.rules.registry import Registry
+
+Compiler = Callable[[AuditContext, RuleDefinition], ir.Table]
+
+TEMPLATES: Registry[Compiler] = Registry("规则模板")
+
+NO_FEE_IDS = ibis.literal([], type="array<string>")
+NO_KP = ibis.null("string")
+
+
+def emit(
+    t: ir.Table,
+    *,
+    mdtrt_id: ir.StringValue,
+    kp_id: ir.StringValue,
+    fee_ids: ir.ArrayValue,
+    amount: ir.NumericValue,
+    evidence: ir.StringValue,
+    event_day: ir.IntegerValue,
+) -> ir.Table:
+    """Project ``t`` onto the standard rule output columns."""
+    return t.select(
+        mdtrt_id=mdtrt_id,
+        kp_id=kp_id.cast("string"),
+        fee_ids=fee_ids,
+        amount=amount.cast(MONEY),
+        evidence=evidence,
+        event_date=(EPOCH + event_day.as_interval("D")).cast("date"),
+    )
+
+
+def text(value: ir.Value) -> ir.StringValue:
+    """Cast any value to its text form for evidence sentences."""
+    return value.cast("string")
+
+
+def money_text(value: ir.NumericValue) -> ir.StringValue:
+    """Render an amount with two decimals."""
+    return value.cast(MONEY).cast("string")

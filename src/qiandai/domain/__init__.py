@@ -1,0 +1,1 @@
+"""Pure domain types: enums, errors, identity-number checks, masking. Imports no framework."""
