@@ -68,7 +68,7 @@ def test_duplicate_charge_amount_counts_each_b_line_once() -> None:
 
 
 FREQ = {"item_frequency": [dict(kp_id="KP81", code="BED", name="普通病房床位费", max_count=1, unit="日")]}
-HOURLY = {"item_frequency": [dict(kp_id="KP82", code="ECG", name="心电监测", max_count=1, unit="小时")]}
+HOURLY = {"item_frequency": [dict(kp_id="KP82", code="ECG", name="心电监测", max_count=24, unit="小时")]}
 
 
 @pytest.mark.parametrize(("counts", "hits"), [((1,), False), ((1, 1), True), ((2,), True), ((0.5, 0.5), False)])
@@ -86,7 +86,7 @@ def test_item_frequency_counts_per_day_not_per_visit() -> None:
 
 
 @pytest.mark.parametrize(("cnt", "hits"), [(24, False), (25, True)])
-def test_item_frequency_hourly_unit_allows_24_per_day(cnt: int, hits: bool) -> None:
+def test_item_frequency_hourly_unit_counts_hours_per_day(cnt: int, hits: bool) -> None:
     fees = [fee("V1", "ECG", "2025-01-02 08:00", cnt=cnt, pric=5)]
     assert bool(run_rule("item_frequency", visits=[STAY], fees=fees, knowledge=HOURLY)) is hits
 

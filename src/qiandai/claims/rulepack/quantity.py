@@ -10,13 +10,11 @@ from qiandai.claims.rulepack.base import TEMPLATES, emit, text
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
 
-HOURS_PER_DAY = 24
-
-
 @TEMPLATES.register("daily_quantity_limit")
 def daily_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
-    """Per visit, item and fee date: sum(cnt) above the limit (unit 日: N, unit 小时: 24·N).
+    """Per visit, item and fee date: sum(cnt) above the knowledge point's daily limit.
 
+    The unit is what ``cnt`` counts: 日 (one per day, limit 1) or 小时 (hours, limit 24 per day).
     Lines: that day's lines of the item; amount: (sum − limit) × the highest unit price that day.
     """
     kb = ctx.knowledge(rule.knowledge or "item_frequency")
@@ -26,18 +24,17 @@ def daily_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
         top_price=f.pric.max(),
     )
-    cap = ibis.cases((g.unit == "小时", g.max_count * HOURS_PER_DAY), else_=g.max_count)
-    g = g.mutate(cap=cap).filter(lambda t: t.total > t.cap)
-    unit_text = ibis.cases((g.unit == "小时", "每小时限" + text(g.max_count) + "次，单日合计不超过"), else_="单日不超过")
+    g = g.filter(g.total > g.max_count)
     evidence = (
         day_to_date_text(g.fee_day)
         + "「"
         + g.name
-        + "」计费数量"
+        + "」计费"
         + text(g.total.cast("decimal(18, 2)"))
-        + "，超过限定频次（"
-        + unit_text
-        + text(g.cap)
+        + ibis.cases((g.unit == "小时", "小时"), else_="次")
+        + "，超过限定频次（单日不超过"
+        + text(g.max_count)
+        + ibis.cases((g.unit == "小时", "小时"), else_="次")
         + "）"
     )
     return emit(
@@ -45,7 +42,7 @@ def daily_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         mdtrt_id=g.mdtrt_id,
         kp_id=g.kp_id,
         fee_ids=g.fee_ids,
-        amount=(g.total - g.cap) * g.top_price,
+        amount=(g.total - g.max_count) * g.top_price,
         evidence=evidence,
         event_day=g.fee_day,
     )
