@@ -76,18 +76,22 @@ class AuditResult:
 
     @property
     def summaries(self) -> list[RuleSummary]:
-        return [
-            RuleSummary(
-                rule_id=r.rule_id,
-                rule_code=r.rule_code,
-                rule_name=r.rule_name,
-                result_type=r.result_type,
-                findings=r.findings,
-                amount=r.amount,
-                skipped_reason=r.skipped_reason,
-            )
-            for r in self.rules
-        ]
+        return _summaries(self.rules)
+
+
+def _summaries(runs: Sequence[RuleRun]) -> list[RuleSummary]:
+    return [
+        RuleSummary(
+            rule_id=r.rule_id,
+            rule_code=r.rule_code,
+            rule_name=r.rule_name,
+            result_type=r.result_type,
+            findings=r.findings,
+            amount=r.amount,
+            skipped_reason=r.skipped_reason,
+        )
+        for r in runs
+    ]
 
 
 def select_rules(version: RuleSetVersion, wanted: Sequence[str] | None) -> list[RuleDefinition]:
@@ -182,7 +186,7 @@ def _assemble(
         + j.fee_ids.join(",").fill_null("")
     )
     out = j.select(
-        finding_id="F-" + key.hexdigest("sha1").substr(0, 16),
+        finding_id="F-" + key.hexdigest("md5").substr(0, 16),
         run_id=ibis.literal(run_id),
         rule_set=ibis.literal(version.rule_set),
         rule_set_version=ibis.literal(version.version).cast("int32"),
@@ -299,7 +303,9 @@ def run_audit(
             "开始时间": started.astimezone().isoformat(timespec="seconds"),
             "费用明细（入库/读取）": f"{ingest.tables['fee'].rows_loaded}/{ingest.tables['fee'].rows_read}",
         }
-        write_findings(findings, out_dir, rule_summaries=[], run_info=run_info, write_xlsx=write_xlsx)
+        write_findings(
+            findings, out_dir, rule_summaries=_summaries(runs), run_info=run_info, write_xlsx=write_xlsx
+        )
         seconds["write"] = time.perf_counter() - t0
         report_progress("完成", total_steps, total_steps)
     finally:
