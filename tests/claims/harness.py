@@ -34,7 +34,9 @@ _ARROW = {
 
 
 def default_rules() -> RuleSetVersion:
-    text = resources.files("qiandai.claims").joinpath("rulesets/claims-default.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("qiandai.claims").joinpath("rulesets/claims-default.json").read_text(encoding="utf-8")
+    )
     return RuleSetVersion.model_validate_json(text)
 
 
@@ -117,7 +119,11 @@ def run_rule(
     fee_x = backend.create_table("fee_x", build_fee_x(backend.table("fee"), visits_x))
     tables = {name: pa.Table.from_pylist(list(rows)) for name, rows in (knowledge or {}).items()}
     ctx = AuditContext(
-        backend=backend, fee=fee_x, visits=visits_x, diag=backend.table("diag"), knowledge_loader=tables.__getitem__
+        backend=backend,
+        fee=fee_x,
+        visits=visits_x,
+        diag=backend.table("diag"),
+        knowledge_loader=tables.__getitem__,
     )
     result = backend.to_pyarrow(TEMPLATES.get(rule.template)(ctx, rule)).to_pylist()
     con.close()

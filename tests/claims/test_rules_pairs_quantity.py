@@ -11,7 +11,15 @@ STAY = visit("V1", "2025-01-01 08:00", "2025-01-10 10:00")
 def _pair(window: str) -> dict[str, list[dict[str, str]]]:
     return {
         "duplicate_pairs": [
-            dict(kp_id="KP7", code_a="A", name_a="急诊监护费", code_b="B", name_b="普通病房床位费", window=window, note="含监护、床位")
+            dict(
+                kp_id="KP7",
+                code_a="A",
+                name_a="急诊监护费",
+                code_b="B",
+                name_b="普通病房床位费",
+                window=window,
+                note="含监护、床位",
+            )
         ]
     }
 
@@ -71,7 +79,9 @@ FREQ = {"item_frequency": [dict(kp_id="KP81", code="BED", name="普通病房床�
 HOURLY = {"item_frequency": [dict(kp_id="KP82", code="ECG", name="心电监测", max_count=24, unit="小时")]}
 
 
-@pytest.mark.parametrize(("counts", "hits"), [((1,), False), ((1, 1), True), ((2,), True), ((0.5, 0.5), False)])
+@pytest.mark.parametrize(
+    ("counts", "hits"), [((1,), False), ((1, 1), True), ((2,), True), ((0.5, 0.5), False)]
+)
 def test_item_frequency_daily(counts: tuple[float, ...], hits: bool) -> None:
     fees = [fee("V1", "BED", f"2025-01-02 0{i}:00", cnt=c, pric=30) for i, c in enumerate(counts)]
     found = run_rule("item_frequency", visits=[STAY], fees=fees, knowledge=FREQ)
@@ -91,16 +101,23 @@ def test_item_frequency_hourly_unit_counts_hours_per_day(cnt: int, hits: bool) -
     assert bool(run_rule("item_frequency", visits=[STAY], fees=fees, knowledge=HOURLY)) is hits
 
 
-CYCLE = {"item_cycle": [dict(kp_id="KP84", code="HBA1C", name="糖化血红蛋白测定", max_count=1, period_days=15)]}
+CYCLE = {
+    "item_cycle": [dict(kp_id="KP84", code="HBA1C", name="糖化血红蛋白测定", max_count=1, period_days=15)]
+}
 
 
-@pytest.mark.parametrize(("second_day", "hits"), [("2025-03-16", False), ("2025-03-15", True), ("2025-03-01", True)])
+@pytest.mark.parametrize(
+    ("second_day", "hits"), [("2025-03-16", False), ("2025-03-15", True), ("2025-03-01", True)]
+)
 def test_item_cycle_interval_boundary(second_day: str, hits: bool) -> None:
     visits = [
         visit("O1", "2025-03-01 09:00", med_type="11"),
         visit("O2", f"{second_day} 09:00", med_type="11"),
     ]
-    fees = [fee("O1", "HBA1C", "2025-03-01 09:10"), fee("O2", "HBA1C", f"{second_day} 09:10", bkkp_sn="SECOND")]
+    fees = [
+        fee("O1", "HBA1C", "2025-03-01 09:10"),
+        fee("O2", "HBA1C", f"{second_day} 09:10", bkkp_sn="SECOND"),
+    ]
     found = run_rule("item_cycle", visits=visits, fees=fees, knowledge=CYCLE)
     assert bool(found) is hits
     if hits:
@@ -108,7 +125,10 @@ def test_item_cycle_interval_boundary(second_day: str, hits: bool) -> None:
 
 
 def test_item_cycle_is_per_person() -> None:
-    visits = [visit("O1", "2025-03-01 09:00", med_type="11"), visit("O2", "2025-03-02 09:00", med_type="11", psn_no="P2")]
+    visits = [
+        visit("O1", "2025-03-01 09:00", med_type="11"),
+        visit("O2", "2025-03-02 09:00", med_type="11", psn_no="P2"),
+    ]
     fees = [fee("O1", "HBA1C", "2025-03-01 09:10"), fee("O2", "HBA1C", "2025-03-02 09:10")]
     assert run_rule("item_cycle", visits=visits, fees=fees, knowledge=CYCLE) == []
 

@@ -18,8 +18,14 @@ GENDER = {"drug_gender": [dict(kp_id="KP1", code="PSA", name="阿帕他胺片", 
         (dict(gend="1"), False),
         (dict(gend="2"), True),
         (dict(gend="9"), False),  # unknown gender, no identity number: no hit
-        (dict(gend=None, certno=make_id_number("330102", __import__("datetime").date(1980, 1, 1), 124)), True),
-        (dict(gend=None, certno=make_id_number("330102", __import__("datetime").date(1980, 1, 1), 123)), False),
+        (
+            dict(gend=None, certno=make_id_number("330102", __import__("datetime").date(1980, 1, 1), 124)),
+            True,
+        ),
+        (
+            dict(gend=None, certno=make_id_number("330102", __import__("datetime").date(1980, 1, 1), 123)),
+            False,
+        ),
     ],
 )
 def test_drug_gender(person: dict[str, Any], hits: bool) -> None:
@@ -58,9 +64,14 @@ def test_age_group_restricted_items(code: str, birth: str, fee_day: str, hits: b
     assert bool(found) is hits
 
 
-@pytest.mark.parametrize(("birth", "hits"), [("2009-02-02", True), ("2009-02-01", False), ("1964-02-02", False), ("1964-02-01", True)])
+@pytest.mark.parametrize(
+    ("birth", "hits"),
+    [("2009-02-02", True), ("2009-02-01", False), ("1964-02-02", False), ("1964-02-01", True)],
+)
 def test_item_age_working_age(birth: str, hits: bool) -> None:
-    knowledge = {"item_age": [dict(kp_id="A1", code="OT", name="职业功能训练", constraint_text="限法定就业年龄段患者")]}
+    knowledge = {
+        "item_age": [dict(kp_id="A1", code="OT", name="职业功能训练", constraint_text="限法定就业年龄段患者")]
+    }
     v = visit("O1", "2025-02-01 09:00", med_type="11", brdy=birth)
     found = run_rule("item_age", visits=[v], fees=[fee("O1", "OT", "2025-02-01 09:30")], knowledge=knowledge)
     assert bool(found) is hits
@@ -69,7 +80,9 @@ def test_item_age_working_age(birth: str, hits: bool) -> None:
 LEVEL = {"drug_institution_level": [dict(kp_id="L1", code="ADI", name="艾迪注射液", min_tier=2)]}
 
 
-@pytest.mark.parametrize(("hosp_lv", "hits"), [("08", True), ("11", True), ("07", False), ("02", False), (None, False)])
+@pytest.mark.parametrize(
+    ("hosp_lv", "hits"), [("08", True), ("11", True), ("07", False), ("02", False), (None, False)]
+)
 def test_drug_institution_level(hosp_lv: str | None, hits: bool) -> None:
     v = visit("V1", "2025-02-01 09:00", "2025-02-03 09:00", hosp_lv=hosp_lv)
     found = run_rule(
@@ -80,9 +93,13 @@ def test_drug_institution_level(hosp_lv: str | None, hits: bool) -> None:
 
 @pytest.mark.parametrize(("med_type", "hits"), [("21", False), ("11", True), ("41", True)])
 def test_drug_visit_type(med_type: str, hits: bool) -> None:
-    knowledge = {"drug_visit_type": [dict(kp_id="T1", code="FISH", name="ω-3鱼油脂肪乳注射液", required_scene="住院")]}
+    knowledge = {
+        "drug_visit_type": [dict(kp_id="T1", code="FISH", name="ω-3鱼油脂肪乳注射液", required_scene="住院")]
+    }
     v = visit("V1", "2025-02-01 09:00", "2025-02-03 09:00", med_type=med_type)
-    found = run_rule("drug_visit_type", visits=[v], fees=[fee("V1", "FISH", "2025-02-01 10:00")], knowledge=knowledge)
+    found = run_rule(
+        "drug_visit_type", visits=[v], fees=[fee("V1", "FISH", "2025-02-01 10:00")], knowledge=knowledge
+    )
     assert bool(found) is hits
 
 
@@ -104,7 +121,10 @@ def test_insurance_restricted(rule_id: str, insutype: str | None, med_type: str,
     assert bool(found) is hits
 
 
-@pytest.mark.parametrize(("price", "ceiling", "hits"), [(100, 100, False), (100.01, 100, True), (120, None, False), (120, 0, False)])
+@pytest.mark.parametrize(
+    ("price", "ceiling", "hits"),
+    [(100, 100, False), (100.01, 100, True), (120, None, False), (120, 0, False)],
+)
 def test_over_price(price: float, ceiling: float | None, hits: bool) -> None:
     v = visit("O1", "2025-02-01 09:00", med_type="11")
     found = run_rule(
@@ -119,16 +139,45 @@ def test_over_price(price: float, ceiling: float | None, hits: bool) -> None:
 
 DIAG_RULES = {
     "diagnosis_rules": [
-        dict(category_from="O00", category_to="O99", gender="2", min_age_years=10, max_age_years=60, max_age_days=None, note="妊娠、分娩和产褥期"),
-        dict(category_from="N40", category_to="N51", gender="1", min_age_years=None, max_age_years=None, max_age_days=None, note="男性生殖器官疾病"),
-        dict(category_from="P00", category_to="P96", gender=None, min_age_years=None, max_age_years=None, max_age_days=365, note="起源于围生期的情况"),
+        dict(
+            category_from="O00",
+            category_to="O99",
+            gender="2",
+            min_age_years=10,
+            max_age_years=60,
+            max_age_days=None,
+            note="妊娠、分娩和产褥期",
+        ),
+        dict(
+            category_from="N40",
+            category_to="N51",
+            gender="1",
+            min_age_years=None,
+            max_age_years=None,
+            max_age_days=None,
+            note="男性生殖器官疾病",
+        ),
+        dict(
+            category_from="P00",
+            category_to="P96",
+            gender=None,
+            min_age_years=None,
+            max_age_years=None,
+            max_age_days=365,
+            note="起源于围生期的情况",
+        ),
     ]
 }
 
 
-@pytest.mark.parametrize(("gend", "code", "hits"), [("1", "O80.0", True), ("2", "O80.0", False), ("2", "N40.0", True), ("1", "J18.9", False)])
+@pytest.mark.parametrize(
+    ("gend", "code", "hits"),
+    [("1", "O80.0", True), ("2", "O80.0", False), ("2", "N40.0", True), ("1", "J18.9", False)],
+)
 def test_diag_gender(gend: str, code: str, hits: bool) -> None:
-    v = visit("V1", "2025-02-01 09:00", "2025-02-03 09:00", gend=gend, brdy="1990-01-01", dscg_maindiag_code=code)
+    v = visit(
+        "V1", "2025-02-01 09:00", "2025-02-03 09:00", gend=gend, brdy="1990-01-01", dscg_maindiag_code=code
+    )
     found = run_rule("diag_gender", visits=[v], knowledge=DIAG_RULES)
     assert bool(found) is hits
     if hits:
@@ -137,7 +186,12 @@ def test_diag_gender(gend: str, code: str, hits: bool) -> None:
 
 @pytest.mark.parametrize(
     ("birth", "code", "hits"),
-    [("2024-02-02", "P07.1", False), ("2024-01-31", "P07.1", True), ("1990-01-01", "O80.0", False), ("1960-01-01", "O80.0", True)],
+    [
+        ("2024-02-02", "P07.1", False),
+        ("2024-01-31", "P07.1", True),
+        ("1990-01-01", "O80.0", False),
+        ("1960-01-01", "O80.0", True),
+    ],
 )
 def test_diag_age(birth: str, code: str, hits: bool) -> None:
     v = visit("V1", "2025-02-01 09:00", "2025-02-03 09:00", gend="2", brdy=birth)

@@ -17,7 +17,9 @@ from harness import fee, run_rule, visit
 )
 def test_fee_outside_stay(fee_time: str, hits: bool) -> None:
     v = visit("V1", "2025-03-01 10:00", "2025-03-05 09:00")
-    found = run_rule("fee_outside_stay", visits=[v], fees=[fee("V1", "X", fee_time), fee("V1", "Y", "2025-03-02 10:00")])
+    found = run_rule(
+        "fee_outside_stay", visits=[v], fees=[fee("V1", "X", fee_time), fee("V1", "Y", "2025-03-02 10:00")]
+    )
     assert bool(found) is hits
     if hits:
         assert len(found[0]["fee_ids"]) == 1
@@ -28,7 +30,9 @@ def test_fee_outside_stay_ignores_outpatient_visits() -> None:
     assert run_rule("fee_outside_stay", visits=[v], fees=[fee("O1", "X", "2025-03-03 10:00")]) == []
 
 
-def _stays(second_begin: str, *, diag2: str = "J18.9", inst2: str = "H1", **kw: str) -> list[dict[str, object]]:
+def _stays(
+    second_begin: str, *, diag2: str = "J18.9", inst2: str = "H1", **kw: str
+) -> list[dict[str, object]]:
     return [
         visit("V1", "2025-04-01 09:00", "2025-04-10 09:00", dscg_maindiag_code="J18.0"),
         visit("V2", second_begin, "2025-05-20 09:00", dscg_maindiag_code=diag2, fixmedins_code=inst2, **kw),
@@ -62,7 +66,9 @@ def test_split_admission_exemptions(kw: dict[str, str], hits: bool) -> None:
     assert bool(found) is hits
 
 
-@pytest.mark.parametrize(("begin2", "hits"), [("2025-04-10 15:00", False), ("2025-04-09 15:00", True), ("2025-04-03 09:00", True)])
+@pytest.mark.parametrize(
+    ("begin2", "hits"), [("2025-04-10 15:00", False), ("2025-04-09 15:00", True), ("2025-04-03 09:00", True)]
+)
 def test_concurrent_stays(begin2: str, hits: bool) -> None:
     visits = [
         visit("A", "2025-04-01 09:00", "2025-04-10 09:00", fixmedins_code="H1"),

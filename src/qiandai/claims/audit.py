@@ -144,7 +144,10 @@ def _mask_name(name: ir.StringValue) -> ir.StringValue:
 
 def _mask_certno(certno: ir.StringValue) -> ir.StringValue:
     return ibis.cases(
-        (certno.length() > 7, certno.substr(0, 3) + ibis.literal("*").repeat(certno.length() - 7) + certno.right(4)),
+        (
+            certno.length() > 7,
+            certno.substr(0, 3) + ibis.literal("*").repeat(certno.length() - 7) + certno.right(4),
+        ),
         else_=ibis.null("string"),
     )
 
@@ -350,6 +353,10 @@ def _write_manifest(result: AuditResult) -> None:
         "findings": result.findings,
         "amount": str(result.amount),
         "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-        "rules": [{**asdict(r), "amount": str(r.amount), "seconds": round(r.seconds, 3)} for r in result.rules],
+        "rules": [
+            {**asdict(r), "amount": str(r.amount), "seconds": round(r.seconds, 3)} for r in result.rules
+        ],
     }
-    (result.out_dir / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    (result.out_dir / "run.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )

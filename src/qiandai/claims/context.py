@@ -72,7 +72,10 @@ def _tier(hosp_lv: ir.StringValue) -> ir.IntegerValue:
 def build_visit_x(mdtrt: ir.Table, fee: ir.Table, diag: ir.Table) -> ir.Table:
     """Return the enriched visit table described in the module docstring."""
     certno_gender = ibis.cases(
-        (mdtrt.certno.length() == 18, ibis.cases((mdtrt.certno.substr(16, 1).cast("int64") % 2 == 1, "1"), else_="2")),
+        (
+            mdtrt.certno.length() == 18,
+            ibis.cases((mdtrt.certno.substr(16, 1).cast("int64") % 2 == 1, "1"), else_="2"),
+        ),
         else_=ibis.null("string"),
     )
     gender = ibis.cases((mdtrt.gend.isin(("1", "2")), mdtrt.gend), else_=certno_gender)

@@ -49,6 +49,17 @@ class LoadReport:
     def unchanged(self) -> int:
         return len(self.unchanged_ids)
 
+    def summary_lines(self, show: int = 10) -> list[str]:
+        """Chinese lines for the terminal: the message, then up to ``show`` ids of each change."""
+        lines = [self.message]
+        for label, ids in (("新增", self.added_ids), ("变更", self.changed_ids), ("被替代", self.superseded_ids)):
+            if ids:
+                more = f" 等 {len(ids)} 个" if len(ids) > show else ""
+                lines.append(f"  {label}：{'、'.join(ids[:show])}{more}")
+        if self.unresolved_supersedes:
+            lines.append(f"  未找到被替代的知识点：{'、'.join(self.unresolved_supersedes[:show])}")
+        return lines
+
 
 @dataclass(frozen=True)
 class LoadRecord:

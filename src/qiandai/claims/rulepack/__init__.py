@@ -6,10 +6,8 @@ Templates are generic operators (``gender_restricted_item`` serves both drugs an
 a rule of the rule set picks a template, the knowledge table it joins and its parameters.
 """
 
-from qiandai.claims.rulepack.base import TEMPLATES, Compiler
-
 # Importing the modules registers their templates.
-from qiandai.claims.rulepack import (  # noqa: E402, F401  (registration side effects)
+from qiandai.claims.rulepack import (  # noqa: F401  (registration side effects)
     behaviour,
     pairs,
     patient,
@@ -17,5 +15,6 @@ from qiandai.claims.rulepack import (  # noqa: E402, F401  (registration side ef
     quantity,
     stays,
 )
+from qiandai.claims.rulepack.base import TEMPLATES, Compiler
 
 __all__ = ["TEMPLATES", "Compiler"]

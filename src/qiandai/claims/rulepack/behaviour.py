@@ -20,7 +20,9 @@ def frequent_visits(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     v = ctx.visits.filter(ctx.visits.med_type.isin(med_types))
     v = v.mutate(month=v.begntime.truncate("M"))
     w = ibis.window(group_by=["psn_no", "month"], order_by=[v.begntime, v.mdtrt_id])
-    v = v.mutate(seq=ibis.row_number().over(w) + 1, total=v.count().over(ibis.window(group_by=["psn_no", "month"])))
+    v = v.mutate(
+        seq=ibis.row_number().over(w) + 1, total=v.count().over(ibis.window(group_by=["psn_no", "month"]))
+    )
     hits = v.filter(v.seq > max_visits)
     f = ctx.fee.select("mdtrt_id", "bkkp_sn")
     lines = hits.left_join(f, "mdtrt_id")
@@ -37,7 +39,13 @@ def frequent_visits(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "次"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.total_fee, evidence=evidence, event_day=g.begn_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.total_fee,
+        evidence=evidence,
+        event_day=g.begn_day,
     )
 
 
@@ -60,5 +68,11 @@ def fee_after_death(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "条"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )

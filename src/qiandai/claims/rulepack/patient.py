@@ -9,6 +9,7 @@ from qiandai.claims.context import EPOCH, AuditContext, age_days, age_years
 from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, text
 from qiandai.rules.model import RuleDefinition
 
+
 def _gender_text(value: ir.StringValue) -> ir.StringValue:
     return ibis.cases((value == "1", "男"), (value == "2", "女"), else_="未知")
 
@@ -29,7 +30,12 @@ def gender_restricted_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.filter(f.gender.isin(("1", "2")) & (f.gender != f.gender_right))
     g = _by_visit_and_point(f.rename(limit_gender="gender_right"), "gender", "limit_gender")
     evidence = (
-        "「" + g.name + "」限" + _gender_text(g.limit_gender) + "性使用，参保人性别为" + _gender_text(g.gender)
+        "「"
+        + g.name
+        + "」限"
+        + _gender_text(g.limit_gender)
+        + "性使用，参保人性别为"
+        + _gender_text(g.gender)
     )
     return emit(
         g,
@@ -104,7 +110,9 @@ def age_range_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         first_day=f.fee_day.min(),
         age=f.age.min(),
     )
-    evidence = "「" + g.name + f"」限{low}—{high}岁（法定就业年龄段）患者使用，参保人计费时为" + text(g.age) + "岁"
+    evidence = (
+        "「" + g.name + f"」限{low}—{high}岁（法定就业年龄段）患者使用，参保人计费时为" + text(g.age) + "岁"
+    )
     return emit(
         g,
         mdtrt_id=g.mdtrt_id,
@@ -198,4 +206,3 @@ def diagnosis_age(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         evidence=evidence,
         event_day=g.begn_day,
     )
-

@@ -35,9 +35,22 @@ def institution_level_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.inner_join(kb, f.item_code == kb.code)
     f = f.filter(f.hosp_tier < f.min_tier)
     g = _group(f, "min_tier", "hosp_tier")
-    evidence = "「" + g.name + "」限" + _tier_text(g.min_tier) + "及以上医疗机构使用，本机构为" + _tier_text(g.hosp_tier)
+    evidence = (
+        "「"
+        + g.name
+        + "」限"
+        + _tier_text(g.min_tier)
+        + "及以上医疗机构使用，本机构为"
+        + _tier_text(g.hosp_tier)
+    )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=g.kp_id, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=g.kp_id,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )
 
 
@@ -50,7 +63,13 @@ def visit_type_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     g = _group(f, "required_scene", "scene")
     evidence = "「" + g.name + "」限" + g.required_scene + "使用，本次为" + g.scene + "就医"
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=g.kp_id, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=g.kp_id,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )
 
 
@@ -66,12 +85,20 @@ def insurance_restricted_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Tab
     elif insurance == "生育":
         qualifies = f.insutype.isin(MATERNITY_INSUTYPES) | f.med_type.isin(MATERNITY_MED_TYPES)
     else:
-        raise RuleDefinitionError(f"规则 {rule.rule_id} 的参数 insurance 只能是 工伤 或 生育，实际为 {insurance}")
+        raise RuleDefinitionError(
+            f"规则 {rule.rule_id} 的参数 insurance 只能是 工伤 或 生育，实际为 {insurance}"
+        )
     f = f.filter(~qualifies.fill_null(False))
     g = _group(f, "insutype")
     evidence = "「" + g.name + f"」限{insurance}保险支付，参保人险种为" + g.insutype.fill_null("未知")
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=g.kp_id, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=g.kp_id,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )
 
 
@@ -101,5 +128,11 @@ def price_over_ceiling(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "条明细）"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )

@@ -10,6 +10,7 @@ from qiandai.claims.rulepack.base import TEMPLATES, emit, text
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
 
+
 @TEMPLATES.register("daily_quantity_limit")
 def daily_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """Per visit, item and fee date: sum(cnt) above the knowledge point's daily limit.
@@ -56,7 +57,16 @@ def cycle_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """
     kb = ctx.knowledge(rule.knowledge or "item_cycle")
     f = ctx.fee.inner_join(kb, ctx.fee.item_code == kb.code).select(
-        "bkkp_sn", "mdtrt_id", "psn_no", "kp_id", "name", "max_count", "period_days", "fee_day", "cnt", "amount"
+        "bkkp_sn",
+        "mdtrt_id",
+        "psn_no",
+        "kp_id",
+        "name",
+        "max_count",
+        "period_days",
+        "fee_day",
+        "cnt",
+        "amount",
     )
     other = f.select(o_psn=f.psn_no, o_kp=f.kp_id, o_day=f.fee_day, o_cnt=f.cnt)
     j = f.inner_join(

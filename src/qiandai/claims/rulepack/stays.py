@@ -42,7 +42,13 @@ def fee_outside_stay(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "）不在住院期间"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.first_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.first_day,
     )
 
 
@@ -61,7 +67,12 @@ def split_admission(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     exempt = list(rule.param("exempt_diagnoses", ["Z51", "Z49", "Z99.2", "N18.5"]))
     v = _inpatient_visits(ctx).filter(lambda t: t.diag_cat.notnull())
     prev = v.select(
-        p_id=v.mdtrt_id, p_psn=v.psn_no, p_inst=v.fixmedins_code, p_end=v.end_day, p_cat=v.diag_cat, p_begn=v.begntime
+        p_id=v.mdtrt_id,
+        p_psn=v.psn_no,
+        p_inst=v.fixmedins_code,
+        p_end=v.end_day,
+        p_cat=v.diag_cat,
+        p_begn=v.begntime,
     )
     j = v.inner_join(
         prev,
@@ -94,7 +105,13 @@ def split_admission(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + " 类目，疑似分解住院"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=NO_FEE_IDS, amount=g.total_fee, evidence=evidence, event_day=g.begn_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=NO_FEE_IDS,
+        amount=g.total_fee,
+        evidence=evidence,
+        event_day=g.begn_day,
     )
 
 
@@ -129,7 +146,9 @@ def concurrent_stays(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     j = j.mutate(ov_from=j.begn_day, ov_to=ibis.least(j.end_day, j.o_end))
     f = ctx.fee.select("mdtrt_id", "bkkp_sn", "fee_day", "amount")
     lines = j.left_join(f, [j.mdtrt_id == f.mdtrt_id, f.fee_day >= j.ov_from, f.fee_day <= j.ov_to])
-    g = lines.group_by(["mdtrt_id", "begn_day", "end_day", "o_id", "o_inst_name", "o_begn", "o_end", "ov_from", "ov_to"]).aggregate(
+    g = lines.group_by(
+        ["mdtrt_id", "begn_day", "end_day", "o_id", "o_inst_name", "o_begn", "o_end", "ov_from", "ov_to"]
+    ).aggregate(
         fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn),
         amount=lines.amount.sum().fill_null(0),
     )
@@ -154,7 +173,13 @@ def concurrent_stays(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "晚"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.begn_day
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.begn_day,
     )
 
 
@@ -197,5 +222,11 @@ def phantom_bed(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "天仅收取床位费、诊查费、护理费，无医嘱、检查、治疗或药品，疑似挂床住院"
     )
     return emit(
-        g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount, evidence=evidence, event_day=g.start
+        g,
+        mdtrt_id=g.mdtrt_id,
+        kp_id=NO_KP,
+        fee_ids=g.fee_ids,
+        amount=g.amount,
+        evidence=evidence,
+        event_day=g.start,
     )

@@ -1,0 +1,40 @@
+"""`qiandai demo`: generate data, audit it, evaluate the result, and say where everything is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qiandai import settings
+from qiandai.claims.evaluate import evaluate, render_evaluation
+from qiandai.cli.claims import audit_folder
+from qiandai.cli.common import console, user_errors
+from qiandai.datagen.claims import generate_claims
+from qiandai.knowledge import KnowledgeBase
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="演示输出目录")] = Path("demo-output"),
+    visits: Annotated[int, typer.Option("--visits", help="合成就诊次数")] = 30000,
+    seed: Annotated[int, typer.Option("--seed")] = 20251123,
+) -> None:
+    """演示：生成合成医保数据 → 智能审核 → 对照标注评估 → 显示输出位置。"""
+    with user_errors():
+        data = out / "claims-data"
+        audit_out = out / "claims-audit"
+        kb = KnowledgeBase.open(settings.knowledge_base_path())
+        with console.status(f"生成合成数据（{visits:,} 次就诊）…"):
+            report = generate_claims(data, visits=visits, seed=seed, kb=kb)
+        for line in report.summary_lines():
+            console.print(line)
+        audit_folder(data, audit_out)
+        result = evaluate(audit_out, data / "ground_truth.parquet")
+        render_evaluation(result, console)
+    console.print("\n[bold]演示输出[/]")
+    console.print(f"  合成数据：{data}")
+    console.print(f"  疑点明细：{audit_out / 'suspects.xlsx'}（Excel，中文表头，按规则分表）")
+    console.print(f"  疑点数据：{audit_out / 'suspects.parquet'}")
+    console.print(f"  隔离数据：{audit_out / 'quarantine' / 'quarantine.csv'}")
+    console.print(f"  标注数据：{data / 'ground_truth.parquet'}")
