@@ -146,12 +146,10 @@ def main() -> None:
     scan_wall = statistics.median(scans)
     print()
     print(f"fee lines            {lines:,}")
-    print(
-        f"audit wall (median)  {wall:.1f} s   target ≤ {TARGET_SECONDS:.0f} s   {'OK' if wall <= TARGET_SECONDS else 'MISSED'}"
-    )
-    print(
-        f"peak memory (median) {peak:.2f} GB  target ≤ {TARGET_PEAK_GB:.0f} GB   {'OK' if peak <= TARGET_PEAK_GB else 'MISSED'}"
-    )
+    wall_ok = "OK" if wall <= TARGET_SECONDS else "MISSED"
+    peak_ok = "OK" if peak <= TARGET_PEAK_GB else "MISSED"
+    print(f"audit wall (median)  {wall:.1f} s   target ≤ {TARGET_SECONDS:.0f} s   {wall_ok}")
+    print(f"peak memory (median) {peak:.2f} GB  target ≤ {TARGET_PEAK_GB:.0f} GB   {peak_ok}")
     print(f"throughput           {lines / wall:,.0f} fee lines/s")
     print(f"DuckDB scan (median) {scan_wall:.2f} s   audit/scan ratio {wall / scan_wall:.1f}×")
     print(f"stages (last run)    {json.dumps(last['stages'])}")

@@ -52,7 +52,8 @@ class LoadReport:
     def summary_lines(self, show: int = 10) -> list[str]:
         """Chinese lines for the terminal: the message, then up to ``show`` ids of each change."""
         lines = [self.message]
-        for label, ids in (("新增", self.added_ids), ("变更", self.changed_ids), ("被替代", self.superseded_ids)):
+        changes = (("新增", self.added_ids), ("变更", self.changed_ids), ("被替代", self.superseded_ids))
+        for label, ids in changes:
             if ids:
                 more = f" 等 {len(ids)} 个" if len(ids) > show else ""
                 lines.append(f"  {label}：{'、'.join(ids[:show])}{more}")
