@@ -105,3 +105,31 @@ def evaluate(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         render_evaluation(result, console)
+
+
+@app.command("columns")
+def columns() -> None:
+    """列出各国家提取表的必需列，以及每条规则额外需要的列（缺少时该规则跳过）。"""
+    from rich.table import Table
+
+    from qiandai.claims.rulepack.requirements import TEMPLATE_REQUIREMENTS
+    from qiandai.claims.schema import TABLES
+
+    tables = Table("表", "名称", "文件必需", "必需列", "可选的类型化列")
+    for spec in TABLES:
+        optional = [c.name for c in spec.columns if not c.required]
+        tables.add_row(
+            spec.national_name,
+            spec.label,
+            "是" if spec.required_table else "否",
+            "、".join(spec.required_columns),
+            "、".join(optional),
+        )
+    console.print(tables)
+    with user_errors():
+        version = claims_rule_store(settings.rulesets_path()).get(DEFAULT_RULE_SET)
+    per_rule = Table("规则编码", "规则名称", "额外需要的列（任一即可）", title=version.label)
+    for rule in version.rules:
+        needs = TEMPLATE_REQUIREMENTS.get(rule.template, ())
+        per_rule.add_row(rule.code, rule.name, "；".join(" 或 ".join(r) for r in needs) or "—")
+    console.print(per_rule)
