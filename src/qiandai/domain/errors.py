@@ -42,3 +42,23 @@ class RuleSetVersionError(QiandaiError):
 
 class EvaluationError(QiandaiError):
     """Findings or ground truth cannot be compared (missing files, wrong columns)."""
+
+
+class InvalidInputError(QiandaiError):
+    """A request or record is invalid (a field out of range, an unknown code); nothing was stored."""
+
+
+class NotFoundError(QiandaiError):
+    """The resource does not exist, or lies outside the caller's scope (both answer 404)."""
+
+
+class ConflictError(QiandaiError):
+    """The request conflicts with the current state (a closed case, an already published version)."""
+
+
+class AuthenticationError(QiandaiError):
+    """The caller is not logged in, or the credentials are wrong."""
+
+
+class PermissionDeniedError(QiandaiError):
+    """The caller's role may not perform this action (on a resource inside their scope)."""

@@ -1,0 +1,1 @@
+"""The HTTP face: a FastAPI application assembled from one router per module."""

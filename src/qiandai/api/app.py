@@ -1,0 +1,34 @@
+"""Assemble the FastAPI application: routers of every module, error translation, health endpoints.
+
+Modules contribute an ``APIRouter`` in ``qiandai/api/<module>.py``; :func:`create_app` includes them.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from qiandai import __version__
+from qiandai.api.errors import install_error_handlers
+
+
+def create_app() -> FastAPI:
+    """Return a new application (one per process; tests create their own)."""
+    app = FastAPI(
+        title="钱袋 Qiandai API",
+        version=__version__,
+        description="医保基金智能监管与反电信网络诈骗平台接口。错误信息为中文。",
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["运维"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers() -> list:  # type: ignore[type-arg]
+    """Routers of every module that has one (modules register here as they land)."""
+    return []

@@ -1,0 +1,94 @@
+"""The one place where domain errors become HTTP responses.
+
+Each :class:`~qiandai.domain.errors.QiandaiError` subclass maps to a status code; the body is
+``{"error": <class name>, "message": <Chinese message>}``. Request validation errors become 422 with a
+Chinese message per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from qiandai.domain import errors
+
+# Most specific first: the first class in this list that the error is an instance of decides.
+STATUS_BY_ERROR: list[tuple[type[errors.QiandaiError], int]] = [
+    (errors.NotFoundError, 404),
+    (errors.PermissionDeniedError, 403),
+    (errors.AuthenticationError, 401),
+    (errors.ConflictError, 409),
+    (errors.InvalidInputError, 422),
+    (errors.InputFileError, 422),
+    (errors.InputFolderError, 422),
+    (errors.RuleDefinitionError, 422),
+    (errors.RuleSetVersionError, 409),
+    (errors.KnowledgeBaseError, 422),
+    (errors.EvaluationError, 422),
+]
+
+_TYPE_MESSAGES = {
+    "missing": "缺少必填字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "decimal_max_places": "小数位数过多",
+    "bool_parsing": "应为布尔值",
+    "datetime_parsing": "日期时间格式无效",
+    "datetime_from_date_parsing": "日期时间格式无效",
+    "date_parsing": "日期格式无效",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "string_too_short": "文本过短",
+    "string_too_long": "文本过长",
+    "string_pattern_mismatch": "格式不正确",
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "json_invalid": "请求体不是有效的 JSON",
+    "extra_forbidden": "不允许的字段",
+}
+
+
+def status_for(exc: errors.QiandaiError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    if error.get("type") == "value_error" and message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")
+    return _TYPE_MESSAGES.get(str(error.get("type")), message)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the translation of domain errors and validation errors on ``app``."""
+
+    @app.exception_handler(errors.QiandaiError)
+    async def _domain_error(request: Request, exc: errors.QiandaiError) -> JSONResponse:
+        return JSONResponse(
+            status_code=status_for(exc), content={"error": type(exc).__name__, "message": exc.message}
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")),
+                "message": _field_message(err),
+            }
+            for err in exc.errors()
+        ]
+        summary = "；".join(f"{f['field']}：{f['message']}" for f in fields)
+        return JSONResponse(
+            status_code=422, content={"error": "ValidationError", "message": f"请求参数有误：{summary}", "fields": fields}
+        )

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy base, engine and sessions, Alembic migrations (one branch per module)."""

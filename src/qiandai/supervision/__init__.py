@@ -1,0 +1,1 @@
+"""医保 supervision workflow: review, cases, decisions, inspections, whistleblowers, rectification, credit."""

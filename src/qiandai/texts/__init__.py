@@ -1,0 +1,1 @@
+"""Fraud-method knowledge base and scam screening of texts, links and payment pages."""
