@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from databases import PostgresCluster, SqliteTemplate, postgres_available
+
 
 @pytest.fixture(scope="session", autouse=True)
 def qiandai_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -20,3 +22,28 @@ def qiandai_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("QIANDAI_HOME", None)
     else:
         os.environ["QIANDAI_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_cluster() -> Iterator[PostgresCluster]:
+    if not postgres_available():
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    cluster = PostgresCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A freshly migrated database URL: every store/workflow test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("_sqlite_template")
+        return template.fresh_database()
+    cluster: PostgresCluster = request.getfixturevalue("_postgres_cluster")
+    return cluster.fresh_database()

@@ -90,5 +90,6 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         summary = "；".join(f"{f['field']}：{f['message']}" for f in fields)
         return JSONResponse(
-            status_code=422, content={"error": "ValidationError", "message": f"请求参数有误：{summary}", "fields": fields}
+            status_code=422,
+            content={"error": "ValidationError", "message": f"请求参数有误：{summary}", "fields": fields},
         )
