@@ -73,7 +73,10 @@ class PostgresCluster:
             "UTF8",
             "--no-locale",
         )
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c full_page_writes=off"
+        )
         self._run(
             str(_binary("pg_ctl")),
             "-D",

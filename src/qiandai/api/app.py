@@ -5,7 +5,7 @@ Modules contribute an ``APIRouter`` in ``qiandai/api/<module>.py``; :func:`creat
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from qiandai import __version__
 from qiandai.api.errors import install_error_handlers
@@ -29,6 +29,6 @@ def create_app() -> FastAPI:
     return app
 
 
-def _routers() -> list:  # type: ignore[type-arg]
+def _routers() -> list[APIRouter]:
     """Routers of every module that has one (modules register here as they land)."""
     return []
