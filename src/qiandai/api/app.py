@@ -9,16 +9,23 @@ from fastapi import APIRouter, FastAPI
 
 from qiandai import __version__
 from qiandai.api.errors import install_error_handlers
+from qiandai.store.database import make_engine, session_factory
 
 
-def create_app() -> FastAPI:
-    """Return a new application (one per process; tests create their own)."""
+def create_app(database_url: str | None = None) -> FastAPI:
+    """Return a new application bound to ``database_url`` (default: the configured database).
+
+    One per process; tests create their own against a freshly migrated database.
+    """
     app = FastAPI(
         title="钱袋 Qiandai API",
         version=__version__,
         description="医保基金智能监管与反电信网络诈骗平台接口。错误信息为中文。",
     )
     install_error_handlers(app)
+    engine = make_engine(database_url)
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
 
     @app.get("/healthz", tags=["运维"])
     def healthz() -> dict[str, str]:

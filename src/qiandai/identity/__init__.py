@@ -1,0 +1,1 @@
+"""Users, roles, organisations and regions, authentication, scope and the access log of unmasked views."""
