@@ -133,3 +133,29 @@ def columns() -> None:
         needs = TEMPLATE_REQUIREMENTS.get(rule.template, ())
         per_rule.add_row(rule.code, rule.name, "；".join(" 或 ".join(r) for r in needs) or "—")
     console.print(per_rule)
+
+
+@app.command("coverage")
+def coverage(
+    out: Annotated[Path | None, typer.Option("--out", help="写出 Markdown 文件（默认打印）")] = None,
+    rule_set: Annotated[str, typer.Option("--rule-set", help="规则集")] = DEFAULT_RULE_SET,
+    shipped: Annotated[
+        bool, typer.Option("--shipped/--current", help="按随包发布的规则集（默认）或本机最新版本生成")
+    ] = True,
+) -> None:
+    """生成国家规则目录（2025年版 88 类）覆盖情况文档（docs/rule-coverage.md）。"""
+    from qiandai.claims.coverage import render_markdown
+    from qiandai.claims.rulesets import shipped_rule_sets
+
+    with user_errors():
+        version = (
+            shipped_rule_sets()[rule_set]
+            if shipped
+            else claims_rule_store(settings.rulesets_path()).get(rule_set)
+        )
+        text = render_markdown(version)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"已写出 {out}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import typer
 
 from qiandai import __version__
-from qiandai.cli import claims, datagen, demo, kb, rules
+from qiandai.cli import claims, datagen, demo, kb, rules, serve
 
 app = typer.Typer(no_args_is_help=True, help="钱袋 Qiandai 反欺诈监管平台", add_completion=False)
 app.add_typer(claims.app, name="claims", help="医保智能审核：审核、评估")
 app.add_typer(datagen.app, name="datagen", help="生成带标注的合成数据")
 app.add_typer(kb.app, name="kb", help="两库知识库：加载、查询、历史")
 app.add_typer(rules.app, name="rules", help="规则集版本：查看、草稿、发布")
+app.add_typer(serve.db_app, name="db", help="数据库：迁移")
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 @app.command()
