@@ -21,3 +21,7 @@ app.command("serve")(serve.serve)
 def version() -> None:
     """显示版本号。"""
     typer.echo(__version__)
+
+
+if __name__ == "__main__":
+    app()
