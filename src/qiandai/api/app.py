@@ -38,4 +38,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
 def _routers() -> list[APIRouter]:
     """Routers of every module that has one (modules register here as they land)."""
-    return []
+    from qiandai.api import texts
+
+    return [texts.router]
