@@ -20,6 +20,7 @@ import pyarrow as pa
 from qiandai.claims.context import AuditContext, build_fee_x, build_visit_x
 from qiandai.claims.rulepack import TEMPLATES
 from qiandai.claims.schema import TABLES, Kind
+from qiandai.knowledge.catalog import PACKAGE_TABLES
 from qiandai.rules.model import RuleSetVersion
 
 _ARROW = {
@@ -101,6 +102,8 @@ def run_rule(
     visits: Sequence[Mapping[str, Any]],
     fees: Sequence[Mapping[str, Any]] = (),
     diags: Sequence[Mapping[str, Any]] = (),
+    setls: Sequence[Mapping[str, Any]] = (),
+    oprns: Sequence[Mapping[str, Any]] = (),
     knowledge: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
@@ -109,7 +112,7 @@ def run_rule(
     if params:
         rule = rule.model_copy(update={"params": {**rule.params, **params}})
     con = duckdb.connect()
-    for key, rows in (("mdtrt", visits), ("fee", fees), ("diag", diags), ("setl", ()), ("oprn", ())):
+    for key, rows in (("mdtrt", visits), ("fee", fees), ("diag", diags), ("setl", setls), ("oprn", oprns)):
         con.register(f"_{key}", _table(key, rows))
         con.execute(f"CREATE TABLE {key} AS SELECT * FROM _{key}")
     backend = ibis.duckdb.from_connection(con)
@@ -123,7 +126,7 @@ def run_rule(
         fee=fee_x,
         visits=visits_x,
         diag=backend.table("diag"),
-        knowledge_loader=tables.__getitem__,
+        knowledge_loader=lambda name: tables[name] if name in tables else PACKAGE_TABLES[name](),
     )
     result = backend.to_pyarrow(TEMPLATES.get(rule.template)(ctx, rule)).to_pylist()
     con.close()

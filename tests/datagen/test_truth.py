@@ -1,4 +1,4 @@
-"""Ground truth: schema, references, and at least 25 planted cases for each of the 25 rules."""
+"""Ground truth: schema, references, and at least 25 planted cases for each rule of the contract."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from qiandai.claims.findings import GROUND_TRUTH_SCHEMA
 from qiandai.datagen.claims import GenerationReport
-from qiandai.datagen.injections import RULES
+from qiandai.datagen.planting import RULES
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "claims-rules.md"
 
@@ -55,4 +55,6 @@ def test_truth_references_existing_visits_and_lines(small: tuple[Path, Generatio
     ).fetchone()
     assert lines is not None and lines[0] > 0 and lines[0] == lines[1] and lines[2] == 0
     without_lines = con.execute(f"SELECT DISTINCT rule_id FROM {truth} WHERE len(fee_ids) = 0").fetchall()
-    assert {r for (r,) in without_lines} <= {"diag_gender", "diag_age"}
+    visit_level = {"diag_gender", "diag_age", "settlement_mismatch", "diagnosis_code_invalid"}
+    visit_level |= {"operation_code_invalid", "operation_gender", "operation_diagnosis"}
+    assert {r for (r,) in without_lines} <= visit_level

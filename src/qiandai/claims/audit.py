@@ -32,6 +32,7 @@ from qiandai.claims.rulepack import TEMPLATES
 from qiandai.claims.rulepack.requirements import missing_requirements
 from qiandai.claims.schema import TABLES
 from qiandai.domain.errors import RuleDefinitionError
+from qiandai.knowledge.catalog import PACKAGE_TABLES
 from qiandai.rules.model import RuleDefinition, RuleSetVersion
 
 
@@ -259,6 +260,8 @@ def run_audit(
         def load_knowledge(name: str) -> pa.Table:
             if name == "diagnosis_rules":
                 return knowledge.diagnosis_rules()
+            if name in PACKAGE_TABLES:
+                return PACKAGE_TABLES[name]()
             return knowledge.rule_table(name)
 
         ctx = AuditContext(

@@ -180,6 +180,10 @@ class AuditContext:
     absent_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     _knowledge: dict[str, ir.Table] = field(default_factory=dict)
 
+    def raw(self, key: str) -> ir.Table:
+        """The ingested (typed, validated) national table ``key``: mdtrt, setl, fee, diag or oprn."""
+        return self.backend.table(key)
+
     def knowledge(self, name: str) -> ir.Table:
         """Return the knowledge-base typed table ``name`` as a backend table (loaded once per run)."""
         if name not in self._knowledge:

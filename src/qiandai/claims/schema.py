@@ -156,6 +156,8 @@ FEE = TableSpec(
         Column("bilg_dept_codg", Kind.TEXT, "开单科室编码"),
         Column("bilg_dr_code", Kind.TEXT, "开单医生编码"),
         Column("rx_drord_no", Kind.TEXT, "处方/医嘱号"),
+        Column("prd_days", Kind.DECIMAL, "周期天数", non_negative=True),
+        Column("crte_time", Kind.DATETIME, "数据创建时间"),
     ),
 )
 

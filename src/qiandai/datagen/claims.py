@@ -33,8 +33,9 @@ from qiandai.datagen.codesets import choose_codes
 from qiandai.datagen.common import DAY, rng_for
 from qiandai.datagen.diagnoses import build_diagnoses
 from qiandai.datagen.fees import Lines, build_pools, generate_lines
-from qiandai.datagen.injections import RULES, Context, plant_all
 from qiandai.datagen.institutions import build_institutions
+from qiandai.datagen.patches import apply_patches, oprn_table
+from qiandai.datagen.planting import RULES, Context, plant_all
 from qiandai.datagen.population import background_population
 from qiandai.datagen.scenarios import ScenarioBuilder, TruthCase
 from qiandai.datagen.tables import (
@@ -43,7 +44,6 @@ from qiandai.datagen.tables import (
     diag_table,
     fee_table,
     mdtrt_table,
-    oprn_table,
     setl_table,
 )
 from qiandai.datagen.visits import ORIGIN_HARD_NEGATIVE, Visits, assign_diagnoses, background_visits
@@ -249,12 +249,17 @@ def generate_claims(
         hard_negative_visits=int((allv.origin == ORIGIN_HARD_NEGATIVE).sum()),
     )
     report.tables["FEE_LIST_D"] = line_offset
-    report.tables["MDTRT_D"] = _write_one(out, "MDTRT_D", mdtrt_table(allv, ids, pop, insts, dx), fmt)
-    report.tables["SETL_D"] = _write_one(
-        out, "SETL_D", setl_table(allv, ids, pop, insts, totals, rng_for(seed, 9)), fmt
-    )
-    report.tables["SETL_LIST_DIAG_D"] = _write_one(out, "SETL_LIST_DIAG_D", diag_table(allv, ids, dx), fmt)
-    report.tables["SETL_LIST_OPRN_D"] = _write_one(out, "SETL_LIST_OPRN_D", oprn_table(), fmt)
+    off = len(bg)
+    patches = builder.patches
+    tables = {
+        "MDTRT_D": mdtrt_table(allv, ids, pop, insts, dx),
+        "SETL_D": setl_table(allv, ids, pop, insts, totals, rng_for(seed, 9)),
+        "SETL_LIST_DIAG_D": diag_table(allv, ids, dx),
+    }
+    for name, table in tables.items():
+        report.tables[name] = _write_one(out, name, apply_patches(table, name, patches, off, ids), fmt)
+    oprn = oprn_table(builder.operations, off, allv, ids)
+    report.tables["SETL_LIST_OPRN_D"] = _write_one(out, "SETL_LIST_OPRN_D", oprn, fmt)
     pq.write_table(truth, out / TRUTH_FILE)
     report.tables["ground_truth"] = truth.num_rows
     counts = pc.value_counts(truth.column("rule_id")).to_pylist() if truth.num_rows else []

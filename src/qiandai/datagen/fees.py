@@ -10,7 +10,10 @@ Contract of the background lines (each keeps every rule of ``docs/claims-rules.m
   distinct within a visit (a rotating offset), and a line whose code the patient, institution,
   scene or insurance does not allow is replaced by an unrestricted code of the same kind;
 - ``pric`` ≤ ``pric_uplmt_amt`` (institutions at 100 % bill exactly the ceiling);
-  ``det_item_fee_sumamt`` = ``cnt`` × ``pric``.
+  ``det_item_fee_sumamt`` = ``cnt`` × ``pric``;
+- every line is uploaded (``crte_time``) 1 min – 6 h after it occurred; outpatient and pharmacy drug
+  lines carry ``prd_days`` 1–14 (inpatient drug lines 1) and a prescription number grouping at most
+  5 drug lines; every inpatient stay bills at least one drug on its admission day.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class Lines:
     cnt: IntArray
     pric: IntArray  # cents
     ceil: IntArray  # cents, -1: none
+    delay: IntArray  # seconds from fee_ocur_time to crte_time (upload)
+    prd: IntArray  # prd_days (用药天数), 0: NULL
+    rx: IntArray  # prescription group within the visit (rx_drord_no), -1: NULL
+    adj: IntArray  # cents added to cnt × pric in det_item_fee_sumamt (0 for clean lines)
 
     def __len__(self) -> int:
         return len(self.visit)
@@ -64,7 +71,7 @@ class Lines:
 
     @property
     def amount(self) -> IntArray:
-        return self.cnt * self.pric
+        return self.cnt * self.pric + self.adj
 
 
 @dataclass
@@ -224,7 +231,8 @@ def generate_lines(
     n = len(lv)
     is_fixed = j < fixed[line_rec]
     role = np.where(is_fixed, np.where(er[line_rec], ROLE_ER_EXAM, np.minimum(j, ROLE_EXAM)), ROLE_TREAT)
-    is_drug = (role == ROLE_TREAT) & ((scene[lv] == PHARMACY_SCENE) | (rng.random(n) < 0.55))
+    first_treat = inpatient[lv] & (lk == 0) & (j == fixed[line_rec])
+    is_drug = (role == ROLE_TREAT) & ((scene[lv] == PHARMACY_SCENE) | (rng.random(n) < 0.55) | first_treat)
     is_svc = (role == ROLE_TREAT) & ~is_drug
 
     # codes: rotating offsets give distinct codes within a visit
@@ -268,7 +276,19 @@ def generate_lines(
         np.maximum(ceil * permille // 1000, 1),
         np.maximum(cat.base_cents[code] * (permille + 50) // 1000, 1),
     )
-    lines = Lines(visit=visit_ids[lv], code=code, time=time, cnt=cnt, pric=pric, ceil=ceil)
+    not_inp = ~inpatient[lv]
+    lines = Lines(
+        visit=visit_ids[lv],
+        code=code,
+        time=time,
+        cnt=cnt,
+        pric=pric,
+        ceil=ceil,
+        delay=rng.integers(60, 6 * HOUR, size=n),
+        prd=np.where(is_drug, np.where(not_inp, rng.integers(1, 15, size=n), 1), 0),
+        rx=np.where(is_drug & not_inp, rank_d // 5, -1),
+        adj=np.zeros(n, dtype=np.int64),
+    )
     return lines.take(np.lexsort((lines.time, lines.visit)))
 
 

@@ -35,7 +35,6 @@ from qiandai.datagen.diagnoses import DiagnosisCatalog
 from qiandai.datagen.fees import Pools
 from qiandai.datagen.institutions import CLINIC, HOSPITAL, PHARMACY
 from qiandai.datagen.scenarios import ScenarioBuilder, date_text, ts
-from qiandai.datagen.visits import ORIGIN_HARD_NEGATIVE, ORIGIN_INJECTED
 
 RULES: dict[str, str] = {
     "duplicate_charge": "GZ10000102012000",
@@ -637,12 +636,3 @@ PLANTERS: dict[str, Planter] = {
     "frequent_pharmacy": frequent_pharmacy,
     "fee_after_death": fee_after_death,
 }
-
-
-def plant_all(b: ScenarioBuilder, c: Context, cases: int, hard: int) -> None:
-    """Plant ``cases`` cases and ``hard`` hard negatives of every rule, rule by rule."""
-    for planter in PLANTERS.values():
-        b.origin = ORIGIN_INJECTED
-        planter(b, c, cases, False)
-        b.origin = ORIGIN_HARD_NEGATIVE
-        planter(b, c, hard, True)

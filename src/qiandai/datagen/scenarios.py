@@ -44,6 +44,17 @@ class TruthCase:
     note: str
 
 
+@dataclass(frozen=True)
+class Patch:
+    """A column value that replaces the generated one for a scenario visit (``visit`` scenario-local)."""
+
+    visit: int
+    table: str
+    column: str
+    value: Any
+    add: bool = False  # True: ``value`` (a Decimal) is added to the generated amount
+
+
 @dataclass
 class ScenarioBuilder:
     """Collects dedicated persons, visits, extra lines and truth cases of the scenarios."""
@@ -57,6 +68,8 @@ class ScenarioBuilder:
     visits: dict[str, list[int]] = field(default_factory=dict)
     extra: dict[str, list[int]] = field(default_factory=dict)
     truth: list[TruthCase] = field(default_factory=list)
+    patches: list[Patch] = field(default_factory=list)
+    operations: dict[str, list[Any]] = field(default_factory=dict)
     origin: int = 1
 
     # -- persons ---------------------------------------------------------------------------------
@@ -147,9 +160,29 @@ class ScenarioBuilder:
     def end_of(self, visit: int) -> int:
         return self.visits["end"][visit]
 
-    def add_line(self, visit: int, code: int, time: int, cnt: int = 1, pric: int | None = None) -> int:
-        """An extra fee line on a scenario visit; returns its extra-line id."""
+    def add_line(
+        self,
+        visit: int,
+        code: int,
+        time: int,
+        cnt: int = 1,
+        pric: int | None = None,
+        *,
+        delay: int = 600,
+        prd: int | None = None,
+        rx: int = -1,
+        adj: int = 0,
+    ) -> int:
+        """An extra fee line on a scenario visit; returns its extra-line id.
+
+        ``delay``: seconds to the upload (crte_time); ``prd``: prd_days (default as the background: 7
+        for a drug outside a stay, 1 in a stay, NULL for other items); ``rx``: prescription group
+        (-1 NULL); ``adj``: cents added to det_item_fee_sumamt beyond cnt × pric.
+        """
         default_pric, ceil = price_of(self.cat, self.insts, code, self.visits["inst"][visit])
+        if prd is None:
+            drug = bool(self.cat.is_drug[code])
+            prd = (1 if self.visits["scene"][visit] == INPATIENT else 7) if drug else 0
         row = {
             "visit": visit,
             "code": code,
@@ -157,6 +190,10 @@ class ScenarioBuilder:
             "cnt": cnt,
             "pric": default_pric if pric is None else pric,
             "ceil": ceil,
+            "delay": delay,
+            "prd": prd,
+            "rx": rx,
+            "adj": adj,
         }
         for key, value in row.items():
             self.extra.setdefault(key, []).append(int(value))
@@ -164,6 +201,17 @@ class ScenarioBuilder:
 
     def case(self, rule_id: str, visit: int, selector: Selector, note: str) -> None:
         self.truth.append(TruthCase(rule_id, visit, selector, note))
+
+    def patch(self, visit: int, table: str, column: str, value: Any, add: bool = False) -> None:
+        """Overwrite (or, with ``add``, increase) one column of a scenario visit's row in ``MDTRT_D``,
+        ``SETL_D`` or (main diagnosis row) ``SETL_LIST_DIAG_D`` after the tables are built."""
+        self.patches.append(Patch(visit, table, column, value, add))
+
+    def operation(self, visit: int, code: str, name: str, time: int, main: bool = True) -> None:
+        """A row of ``SETL_LIST_OPRN_D`` for a scenario visit."""
+        row = {"visit": visit, "code": code, "name": name, "time": time, "main": int(main)}
+        for key, value in row.items():
+            self.operations.setdefault(key, []).append(value)
 
     # -- results ---------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from qiandai.datagen.catalog import Catalog
 from qiandai.datagen.common import (
@@ -105,6 +106,10 @@ def fee_table(
     item_names = pa.array(cat.names, type=pa.string())
     dept = _dept(v, pop)[visit] if n else np.zeros(0, dtype=np.int64)
     no_ceil = lines.ceil < 0
+    no_rx = lines.rx < 0
+    rx = pc.binary_join_element_wise(
+        take(ids.mdtrt, visit), id_strings("", np.maximum(lines.rx, 0), 2), "-RX"
+    )
     return pa.table(
         {
             "bkkp_sn": bkkp_sns(np.arange(line_offset, line_offset + n, dtype=np.int64)),
@@ -127,6 +132,9 @@ def fee_table(
             "med_chrgitm_type": take(cat.chrgitm, lines.code),
             "bilg_dept_codg": take([d for d, _ in _DEPTS], dept),
             "bilg_dept_name": take([name for _, name in _DEPTS], dept),
+            "rx_drord_no": with_nulls(rx, no_rx),
+            "prd_days": decimal_from_cents(lines.prd * 100, null_mask=lines.prd <= 0),
+            "crte_time": timestamps(lines.time + lines.delay),
         }
     )
 
@@ -260,8 +268,3 @@ OPRN_SCHEMA = pa.schema(
         ("oprn_oprt_date", pa.timestamp("us")),
     ]
 )
-
-
-def oprn_table() -> pa.Table:
-    """``SETL_LIST_OPRN_D``: written empty (the background bills no surgery)."""
-    return OPRN_SCHEMA.empty_table()

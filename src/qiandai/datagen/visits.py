@@ -4,6 +4,7 @@ The background is clean for every person-level rule by construction:
 - a person's inpatient stays are at least 16 days apart (any institution), so there is neither a
   split admission nor an overlap;
 - at most 7 outpatient and 5 pharmacy visits per person and month (contract thresholds 8 and 6);
+- at most 6 inpatient stays per person in the year (frequent_admission threshold 6);
 - a small share of persons die: the last inpatient stay ends with ``dscg_way`` '5' and ``die_date``
   on its discharge date, and every visit after that date is dropped;
 - visits never start before the person's birth.
@@ -25,6 +26,7 @@ ORIGIN_BACKGROUND, ORIGIN_INJECTED, ORIGIN_HARD_NEGATIVE = 0, 1, 2
 MAX_OUTPATIENT_PER_MONTH = 7
 MAX_PHARMACY_PER_MONTH = 5
 MIN_READMISSION_GAP = 16
+MAX_STAYS_PER_YEAR = 6
 
 
 @dataclass
@@ -184,7 +186,8 @@ def background_visits(
 def _space_stays(
     person: IntArray, scene: IntArray, day: IntArray, nights: IntArray
 ) -> tuple[IntArray, IntArray]:
-    """Turn stays that start less than 16 days after the person's previous stay into clinic visits."""
+    """Turn stays that start less than 16 days after the person's previous stay, and stays after the
+    person's 6th of the year, into clinic visits."""
     scene = scene.copy()
     while True:
         stays = np.flatnonzero(scene == INPATIENT)
@@ -199,6 +202,13 @@ def _space_stays(
         if not first_bad.any():
             break
         scene[order[1:][first_bad]] = OUTPATIENT
+    stays = np.flatnonzero(scene == INPATIENT)
+    order = stays[np.lexsort((day[stays], person[stays]))]
+    if len(order):
+        p = person[order]
+        start = np.r_[True, p[1:] != p[:-1]]
+        first = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+        scene[order[np.arange(len(order)) - first >= MAX_STAYS_PER_YEAR]] = OUTPATIENT
     return scene, np.where(scene == INPATIENT, nights, 0)
 
 

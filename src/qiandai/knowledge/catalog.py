@@ -139,3 +139,32 @@ def diagnosis_rules() -> pa.Table:
         ),
     )
     return table.select(DIAGNOSIS_RULES_SCHEMA.names).cast(DIAGNOSIS_RULES_SCHEMA)
+
+
+OPERATION_RULES_SCHEMA = pa.schema(
+    [
+        ("category_from", pa.string()),
+        ("category_to", pa.string()),
+        ("gender", pa.string()),
+        ("diag_prefixes", pa.string()),
+        ("note", pa.string()),
+    ]
+)
+
+
+def operation_rules() -> pa.Table:
+    """Qiandai's ICD-9-CM-3 category table (data/qiandai/icd9cm3_rules.csv): sex and diagnosis context."""
+    data = data_file("qiandai", "icd9cm3_rules.csv").read_bytes()
+    table = pacsv.read_csv(
+        BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f.name: f.type for f in OPERATION_RULES_SCHEMA},
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    return table.select(OPERATION_RULES_SCHEMA.names).cast(OPERATION_RULES_SCHEMA)
+
+
+# Qiandai's own tables served by name next to the knowledge base's typed rule tables.
+PACKAGE_TABLES = {"operation_rules": operation_rules}

@@ -8,10 +8,14 @@ a rule of the rule set picks a template, the knowledge table it joins and its pa
 
 # Importing the modules registers their templates.
 from qiandai.claims.rulepack import (  # noqa: F401  (registration side effects)
+    admissions,
     behaviour,
+    dataquality,
+    operations,
     pairs,
     patient,
     policy,
+    prescriptions,
     quantity,
     stays,
 )

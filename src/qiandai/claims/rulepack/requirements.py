@@ -13,6 +13,7 @@ Requirement = tuple[str, ...]
 GENDER: Requirement = ("mdtrt.gend", "mdtrt.certno")
 BIRTH: Requirement = ("mdtrt.brdy", "mdtrt.certno")
 DIAGNOSIS: Requirement = ("mdtrt.dscg_maindiag_code", "diag.diag_code")
+OPERATION: Requirement = ("oprn.oprn_oprt_code",)
 
 TEMPLATE_REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
     "pair_in_window": (),
@@ -34,6 +35,16 @@ TEMPLATE_REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
     "phantom_bed": (("fee.med_chrgitm_type",),),
     "frequent_visits": (),
     "fee_after_death": (("mdtrt.die_date",),),
+    "fee_amount_mismatch": (),
+    "settlement_mismatch": (("setl.medfee_sumamt",),),
+    "late_upload": (("fee.crte_time",),),
+    "diagnosis_code_invalid": (DIAGNOSIS,),
+    "operation_code_invalid": (OPERATION,),
+    "operation_gender": (OPERATION, GENDER),
+    "operation_diagnosis": (OPERATION,),
+    "supply_days_limit": (("fee.prd_days",),),
+    "drug_kinds_limit": (("fee.rx_drord_no",),),
+    "frequent_admission": (),
 }
 
 

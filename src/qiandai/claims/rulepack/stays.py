@@ -52,7 +52,8 @@ def fee_outside_stay(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     )
 
 
-def _exempt(code: ir.StringValue, prefixes: list[str]) -> ir.BooleanValue:
+def exempt_diagnosis(code: ir.StringValue, prefixes: list[str]) -> ir.BooleanValue:
+    """True where ``code`` starts with one of ``prefixes`` (case-insensitive prefixes)."""
     result: ir.BooleanValue = ibis.literal(False)
     for prefix in prefixes:
         result = result | code.startswith(prefix.upper())
@@ -86,7 +87,7 @@ def split_admission(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
             v.begntime > prev.p_begn,
         ],
     )
-    j = j.filter(~_exempt(j.diag_code, exempt) & (j.refl_old_mdtrt_id.fill_null("") != j.p_id))
+    j = j.filter(~exempt_diagnosis(j.diag_code, exempt) & (j.refl_old_mdtrt_id.fill_null("") != j.p_id))
     j = j.mutate(gap=j.begn_day - j.p_end)
     g = j.group_by(["mdtrt_id", "begn_day", "diag_cat", "total_fee"]).aggregate(
         gap=j.gap.min(), prev_id=j.p_id.argmin(j.gap), prev_end=j.p_end.argmin(j.gap)
