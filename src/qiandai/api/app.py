@@ -39,5 +39,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
 def _routers() -> list[APIRouter]:
     """Routers of every module that has one (modules register here as they land)."""
     from qiandai.api import texts
+    from qiandai.api.supervision import routers as supervision_routers
 
-    return [texts.router]
+    return [*supervision_routers(), texts.router]

@@ -53,6 +53,11 @@ _TYPE_MESSAGES = {
     "less_than_equal": "数值过大",
     "json_invalid": "请求体不是有效的 JSON",
     "extra_forbidden": "不允许的字段",
+    "timezone_aware": "须带时区（如 +08:00）",
+    "too_short": "数量过少",
+    "too_long": "数量过多",
+    "decimal_max_digits": "位数过多",
+    "decimal_whole_digits": "整数位数过多",
 }
 
 

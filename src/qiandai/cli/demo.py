@@ -13,6 +13,9 @@ from qiandai.cli.claims import audit_folder
 from qiandai.cli.common import console, user_errors
 from qiandai.datagen.claims import generate_claims
 from qiandai.knowledge import KnowledgeBase
+from qiandai.store.database import database_url, make_engine, session_factory
+from qiandai.store.migrate import upgrade
+from qiandai.supervision.demo import DEMO_PASSWORDS, seed_demo_month
 
 
 def demo(
@@ -32,9 +35,17 @@ def demo(
         audit_folder(data, audit_out)
         result = evaluate(audit_out, data / "ground_truth.parquet")
         render_evaluation(result, console)
+        upgrade()
+        with console.status("写入一个月的监管工作（审核、处理、整改、举报、双随机）…"):
+            lines = seed_demo_month(session_factory(make_engine()), audit_out)
+        for line in lines:
+            console.print(line)
     console.print("\n[bold]演示输出[/]")
     console.print(f"  合成数据：{data}")
     console.print(f"  疑点明细：{audit_out / 'suspects.xlsx'}（Excel，中文表头，按规则分表）")
     console.print(f"  疑点数据：{audit_out / 'suspects.parquet'}")
     console.print(f"  隔离数据：{audit_out / 'quarantine' / 'quarantine.csv'}")
     console.print(f"  标注数据：{data / 'ground_truth.parquet'}")
+    console.print(f"  监管数据库：{database_url()}")
+    console.print("  演示账号：" + "，".join(f"{u}/{p}" for u, p in DEMO_PASSWORDS.items()))
+    console.print("  启动服务：.venv/bin/qiandai serve  → http://127.0.0.1:8000/docs")

@@ -1,0 +1,275 @@
+"""Credit and publication: institution credit ratings with reasons (rules are configuration data),
+the blacklist and its joint-punishment export, circulars (通报) of typical cases, major-case reports
+(要情报告) with deadlines."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from qiandai.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from qiandai.identity.roles import Role
+from qiandai.store.base import SHANGHAI, now_utc
+from qiandai.supervision import documents, events
+from qiandai.supervision.config import get_config
+from qiandai.supervision.models import (
+    Blacklist,
+    Case,
+    Circular,
+    CreditRating,
+    Decision,
+    Finding,
+    Institution,
+    MajorReport,
+    Rectification,
+    SelfInspection,
+)
+from qiandai.supervision.repository import ScopedRepository
+from qiandai.supervision.stages import CASE, DECISION, DEDUCTED, EXPLANATION
+
+STAFF = (Role.REVIEWER, Role.LEADER, Role.AUDITOR)
+
+
+def _count(repo: ScopedRepository, stmt: Any) -> int:
+    return int(repo.session.scalar(stmt) or 0)
+
+
+def rate(
+    repo: ScopedRepository, inst: Institution, period: str, now: datetime
+) -> tuple[int, str, list[dict[str, Any]]]:
+    """``(score, grade, reasons)`` of one institution under the configured ``credit`` rules."""
+    rule = get_config(repo.session, "credit")
+    reasons: list[dict[str, Any]] = []
+
+    def add(item: str, points: int, detail: str) -> None:
+        if points:
+            reasons.append({"item": item, "points": points, "detail": detail})
+
+    code = inst.code
+    confirmed = _count(
+        repo,
+        select(func.count())
+        .select_from(Finding)
+        .where(
+            Finding.institution_code == code,
+            Finding.self_reported.is_(False),
+            Finding.stage.in_([DECISION, CASE, DEDUCTED]),
+        ),
+    )
+    add(
+        "违规问题",
+        max(rule["finding_cap"], confirmed * rule["per_confirmed_finding"]),
+        f"经确认的违规疑点 {confirmed} 个",
+    )
+    decisions = (
+        repo.session.execute(
+            select(Decision).join(Case, Case.id == Decision.case_id).where(Case.institution_code == code)
+        )
+        .scalars()
+        .all()
+    )
+    for d in decisions:
+        add(
+            "行政处罚",
+            int(rule["per_decision"].get(d.article, 0)),
+            f"依{d.article}条处罚，罚款 {d.fine_amount} 元",
+        )
+        if d.terminate_agreement:
+            add("解除协议", int(rule["termination"]), "解除医保服务协议")
+        elif d.suspension_months:
+            add("暂停服务", int(rule["suspension"]), f"暂停相关医药服务 {d.suspension_months} 个月")
+    overdue_r = _count(
+        repo,
+        select(func.count())
+        .select_from(Rectification)
+        .where(
+            Rectification.institution_code == code,
+            Rectification.status.in_(["open", "reopened"]),
+            Rectification.deadline < now,
+        ),
+    )
+    add("整改配合", overdue_r * int(rule["overdue_rectification"]), f"逾期未整改事项 {overdue_r} 项")
+    overdue_e = _count(
+        repo,
+        select(func.count())
+        .select_from(Finding)
+        .where(Finding.institution_code == code, Finding.stage == EXPLANATION, Finding.stage_deadline < now),
+    )
+    add("说明配合", overdue_e * int(rule["overdue_explanation"]), f"逾期未说明的疑点 {overdue_e} 个")
+    selfs = _count(
+        repo, select(func.count()).select_from(SelfInspection).where(SelfInspection.institution_code == code)
+    )
+    add("自查自纠", int(rule["self_inspection"]) if selfs else 0, f"提交自查报告 {selfs} 份")
+    score = max(0, min(100, int(rule["base"]) + sum(r["points"] for r in reasons)))
+    grade = next(g for threshold, g in rule["grades"] if score >= threshold)
+    return score, grade, reasons
+
+
+def compute_ratings(repo: ScopedRepository, period: str, now: datetime | None = None) -> list[CreditRating]:
+    """Rate every institution in scope for ``period`` (re-running replaces the period's ratings) and
+    list the ones whose grade or a fraud decision calls for the blacklist."""
+    if not repo.principal.has_role(*STAFF):
+        raise PermissionDeniedError("无权进行信用评价")
+    now = now or now_utc()
+    black_grades = set(get_config(repo.session, "credit")["blacklist_grades"])
+    out = []
+    for inst in repo.all(repo.select(Institution).order_by(Institution.code)):
+        score, grade, reasons = rate(repo, inst, period, now)
+        row = repo.session.scalars(
+            select(CreditRating).where(
+                CreditRating.institution_code == inst.code, CreditRating.period == period
+            )
+        ).one_or_none()
+        if row is None:
+            row = repo.add(
+                CreditRating(
+                    institution_code=inst.code,
+                    region_code=inst.region_code,
+                    period=period,
+                    score=score,
+                    grade=grade,
+                    reasons=reasons,
+                    computed_at=now,
+                )
+            )
+        else:
+            row.score, row.grade, row.reasons, row.computed_at = score, grade, reasons, now
+        fraud = any(r["item"] == "行政处罚" and "依40条" in r["detail"] for r in reasons)
+        if grade in black_grades or fraud:
+            _blacklist(
+                repo,
+                inst,
+                f"{period} 信用等级 {grade}（{score} 分）" + ("；存在骗保处罚" if fraud else ""),
+                now,
+            )
+        out.append(row)
+    repo.session.flush()
+    return out
+
+
+def _blacklist(repo: ScopedRepository, inst: Institution, reason: str, now: datetime) -> None:
+    active = repo.session.scalars(
+        select(Blacklist).where(Blacklist.institution_code == inst.code, Blacklist.removed_at.is_(None))
+    ).first()
+    if active is None:
+        entry = repo.add(
+            Blacklist(institution_code=inst.code, region_code=inst.region_code, reason=reason, listed_at=now)
+        )
+        events.record(repo, "blacklist", entry.id, "list", reason=reason)
+
+
+def blacklist(repo: ScopedRepository) -> list[tuple[Blacklist, Institution]]:
+    stmt = repo.select(Blacklist).where(Blacklist.removed_at.is_(None)).order_by(Blacklist.id)
+    return [(b, repo.get(Institution, b.institution_code, "机构")) for b in repo.all(stmt)]
+
+
+def blacklist_xlsx(repo: ScopedRepository) -> bytes:
+    """联合惩戒名单 as xlsx with Chinese headers (for sharing with other departments)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "联合惩戒名单"
+    ws.append(["机构编码", "机构名称", "机构类型", "行政区划", "列入原因", "列入日期"])
+    for b, inst in blacklist(repo):
+        ws.append(
+            [
+                inst.code,
+                inst.name,
+                inst.kind,
+                inst.region_code,
+                b.reason,
+                b.listed_at.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def create_circular(repo: ScopedRepository, title: str, body: str, case_ids: list[int]) -> Circular:
+    """A circular (通报) of typical decided cases, with its PDF."""
+    if not repo.principal.has_role(Role.REVIEWER, Role.LEADER):
+        raise PermissionDeniedError("仅审核员、领导可起草通报")
+    cases = [repo.get(Case, cid, "案件") for cid in case_ids]
+    if not cases or any(c.status not in ("decided", "closed") for c in cases):
+        raise InvalidInputError("通报只能收录已作出处理决定的案件")
+    items = []
+    for c in cases:
+        d = repo.session.scalars(select(Decision).where(Decision.case_id == c.id)).one()
+        inst = repo.get(Institution, c.institution_code, "机构")
+        items.append(
+            {
+                "title": c.title,
+                "text": f"经查，{inst.name}违规使用医保基金 {c.loss_amount} 元。医保部门依法责令退回 "
+                f"{d.recovery_amount} 元，并处罚款 {d.fine_amount} 元。",
+            }
+        )
+    region = repo.principal.region_code or cases[0].region_code
+    circ = repo.add(
+        Circular(
+            title=title, region_code=region, body=body, case_ids=case_ids, created_by=repo.principal.username
+        )
+    )
+    documents.circular(repo, circ.id, region, title, body, items)
+    events.record(repo, "circular", circ.id, "draft", to_state="draft")
+    return circ
+
+
+def publish_circular(repo: ScopedRepository, circular_id: int, now: datetime | None = None) -> Circular:
+    if not repo.principal.has_role(Role.LEADER):
+        raise PermissionDeniedError("通报须由领导签发")
+    circ = repo.get(Circular, circular_id, "通报")
+    if circ.published_at is not None:
+        raise ConflictError("通报已发布")
+    circ.published_at = now or now_utc()
+    events.record(repo, "circular", circ.id, "publish", from_state="draft", to_state="published")
+    return circ
+
+
+def open_major_report_if_needed(
+    repo: ScopedRepository, case: Case, decision: Decision, now: datetime
+) -> MajorReport | None:
+    """A 要情报告 is due when the loss reaches the threshold or the article is a fraud article."""
+    rule = get_config(repo.session, "major_case")
+    if case.loss_amount < Decimal(rule["threshold"]) and decision.article not in rule["articles"]:
+        return None
+    existing = repo.session.scalars(select(MajorReport).where(MajorReport.case_id == case.id)).one_or_none()
+    if existing:
+        return existing
+    reason = f"案件 {case.case_no}：损失 {case.loss_amount} 元，依{decision.article}条处理"
+    return repo.add(
+        MajorReport(
+            case_id=case.id,
+            region_code=case.region_code,
+            reason=reason,
+            due_at=now + timedelta(hours=int(rule["report_hours"])),
+            created_at=now,
+        )
+    )
+
+
+def submit_major_report(
+    repo: ScopedRepository, report_id: int, summary: str, now: datetime | None = None
+) -> MajorReport:
+    if not repo.principal.has_role(Role.REVIEWER, Role.LEADER):
+        raise PermissionDeniedError("仅审核员、领导可报送要情")
+    report = repo.get(MajorReport, report_id, "要情报告")
+    if report.submitted_at is not None:
+        raise ConflictError("要情报告已报送")
+    report.summary, report.submitted_by, report.submitted_at = (
+        summary,
+        repo.principal.username,
+        now or now_utc(),
+    )
+    events.record(repo, "major_report", report.id, "submit", to_state="submitted")
+    return report
+
+
+def major_reports(repo: ScopedRepository) -> list[MajorReport]:
+    return repo.all(repo.select(MajorReport).order_by(MajorReport.id))
