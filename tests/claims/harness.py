@@ -106,13 +106,18 @@ def run_rule(
     oprns: Sequence[Mapping[str, Any]] = (),
     knowledge: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     params: Mapping[str, Any] | None = None,
+    tables: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Compile and run ``rule_id`` of the default rule set on the given rows."""
+    """Compile and run ``rule_id`` of the default rule set on the given rows.
+
+    ``tables`` holds the rows of the other input tables by key (drug_sale, checkin …); absent ones are empty.
+    """
     rule = default_rules().rule(rule_id)
     if params:
         rule = rule.model_copy(update={"params": {**rule.params, **params}})
     con = duckdb.connect()
-    for key, rows in (("mdtrt", visits), ("fee", fees), ("diag", diags), ("setl", setls), ("oprn", oprns)):
+    given = {"mdtrt": visits, "fee": fees, "diag": diags, "setl": setls, "oprn": oprns, **(tables or {})}
+    for key, rows in ((spec.key, given.get(spec.key, ())) for spec in TABLES):
         con.register(f"_{key}", _table(key, rows))
         con.execute(f"CREATE TABLE {key} AS SELECT * FROM _{key}")
     backend = ibis.duckdb.from_connection(con)

@@ -13,6 +13,7 @@ from qiandai.knowledge import KnowledgeBase
 SMALL, SEED = 3000, 5  # as in conftest.py
 
 FILES = ("MDTRT_D", "SETL_D", "FEE_LIST_D", "SETL_LIST_DIAG_D", "SETL_LIST_OPRN_D", "ground_truth")
+FILES += ("DRUG_PURCHASE_D", "DRUG_SALE_D", "DRUG_STOCK_D", "DRUG_TRANSFER_D", "CHECKIN_D")  # side inputs
 
 
 def _digests(folder: Path) -> dict[str, str]:

@@ -27,7 +27,15 @@ class Status(StrEnum):
 
 
 # Classes served by engines other than the rule pack: seq → what implements it.
-OTHER_IMPLEMENTATIONS: dict[int, str] = {}
+OTHER_IMPLEMENTATIONS: dict[int, str] = {
+    56: "qiandai.claims.indicators（drug_share 药费占比，按机构、期间与同组比较）",
+    57: "qiandai.claims.indicators（lab_exam_share 检验检查占比）",
+    58: "qiandai.claims.indicators（consumable_share 耗材占比）",
+    59: "qiandai.claims.indicators（treatment_share 治疗占比）",
+    60: "qiandai.claims.indicators（ct_share CT检查占比，项目编码前缀 002103）",
+    61: "qiandai.claims.indicators（mri_share 核磁检查占比，项目编码前缀 002102）",
+    63: "qiandai.claims.indicators（readmit_31d_rate 31天再入院率；提取表不区分计划与非计划，为上限）",
+}
 
 _KP = "国家尚未发布该类知识点（2025年版目录列出类别，第1–17批及2026-01更新均未含明细）"
 _NO_KP = "该类无国家知识点明细（has_kp_detail = false），需地方规则参数表"
@@ -36,13 +44,9 @@ _TODO = (Status.NOT_YET, "国家提取表可支持，尚未实现")
 
 # Why a class is not implemented: seq → (status, reason). A class listed here and implemented is an error.
 GAPS: dict[int, tuple[Status, str]] = {
-    3: _TODO,
-    4: _TODO,
     5: (Status.NEEDS_DATA, "需一线药品使用记录或无效/不耐受证据（病历、既往用药），国家提取表不含"),
     6: (Status.NEEDS_DATA, _NO_KP + "（限新生儿药品目录）"),
-    8: (Status.NEEDS_DATA, "需适应症→ICD-10 对照表（第12–17批 510 个知识点），尚未完成审校"),
     11: (Status.NEEDS_DATA, "需地方门诊慢特病病种目录及其药品范围"),
-    15: (Status.NOT_YET, "需同一切口手术识别与主次折率（第二批 + 规则_项目主次）"),
     16: (Status.NEEDS_DATA, _NO_KP + "（限工伤保险的诊疗项目目录）"),
     17: (Status.NEEDS_DATA, _NO_KP + "（限生育保险的诊疗项目目录）"),
     18: (Status.NEEDS_DATA, _NO_KP + "（限新生儿的诊疗项目目录）"),
@@ -57,24 +61,13 @@ GAPS: dict[int, tuple[Status, str]] = {
     32: (Status.NEEDS_DATA, _KP),
     33: (Status.NEEDS_DATA, _KP),
     34: (Status.NEEDS_DATA, _NO_KP + "（耗材限定报销总额）"),
-    43: (Status.NEEDS_DATA, "需药品进销存数据（采购、销售、库存）：国家提取表不含；见第 5 号议题第 2 项"),
-    44: (Status.NOT_YET, "需手术切口类别及抗菌药物目录"),
-    45: (Status.NOT_YET, "需抗菌药物分级目录（非限制/限制/特殊使用级）"),
     47: (Status.NEEDS_DATA, "需互联网诊疗标识：国家提取表 MDTRT_D 不区分互联网医院就诊"),
-    48: (Status.NEEDS_DATA, "需医用耗材进销存数据：国家提取表不含"),
+    48: (Status.NEEDS_DATA, "需医用耗材进销存数据：国家提取表不含；药品进销存表（DRUG_*_D）暂不含耗材"),
     53: _TODO,
-    56: (Status.NOT_YET, "统计指标：可由费用明细与就诊表计算，尚未实现"),
-    57: (Status.NOT_YET, "统计指标：可由费用明细与就诊表计算，尚未实现"),
-    58: (Status.NOT_YET, "统计指标：可由费用明细与就诊表计算，尚未实现"),
-    59: (Status.NOT_YET, "统计指标：可由费用明细与就诊表计算，尚未实现"),
-    60: (Status.NEEDS_DATA, "需 CT 检查项目目录（诊疗项目编码前缀可近似）：尚未实现"),
-    61: (Status.NEEDS_DATA, "需核磁检查项目目录：尚未实现"),
     62: (Status.NEEDS_DATA, "需院内感染监测数据（感染登记），国家提取表不含"),
-    63: (Status.NOT_YET, "统计指标：可由费用明细与就诊表计算，尚未实现"),
     64: (Status.NEEDS_DATA, "需药品↔诊疗项目对应关系（如注射药品需注射操作）：无国家知识点"),
     66: (Status.NEEDS_DATA, _KP),
     68: (Status.NEEDS_DATA, _KP + "；另需单次剂量（sin_dos_dscr 为自由文本）"),
-    69: (Status.NOT_YET, "需用药天数（prd_days）与同类药品归并"),
     70: (Status.NEEDS_DATA, _KP),
     71: (Status.NEEDS_DATA, _KP),
     72: (Status.NEEDS_DATA, _KP),

@@ -270,12 +270,13 @@ def _record_problems(con: duckdb.DuckDBPyConnection, spec: TableSpec, *, file: s
     head = f"{sql_str(file)}, {sql_str(spec.national_name)}"
     pk = spec.primary_key
     orphan_reason = sql_str(f"{spec.label}对应的就诊记录不存在：")
+    mdtrt_label = MDTRT.column("mdtrt_id").label  # tables without mdtrt_id have no orphans
     _run(
         con,
         f"INSERT INTO {_Q} "
         f"SELECT {head}, _row, p.field, p.label, p.value, p.reason, {order}, p.ord "
         f"FROM (SELECT _row, unnest(_problems) AS p FROM {_staging(spec)} WHERE _problems IS NOT NULL) "
-        f"UNION ALL SELECT {head}, _row, 'mdtrt_id', {sql_str(spec.column('mdtrt_id').label)}, value, "
+        f"UNION ALL SELECT {head}, _row, 'mdtrt_id', {sql_str(mdtrt_label)}, value, "
         f"{orphan_reason} || value, {order}, {_ORDER_ORPHAN} FROM {_REJECT} WHERE kind = 'orphan' "
         f"UNION ALL SELECT {head}, _row, {sql_str(pk)}, {sql_str(spec.column(pk).label)}, value, "
         f"'主键重复：{pk}=' || value || '（保留第 ' || keep || ' 行）', {order}, {_ORDER_DUPLICATE} "

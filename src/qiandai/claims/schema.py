@@ -42,6 +42,7 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] = ()  # dictionary values for CODE columns; empty means free text
     non_negative: bool = False  # for DECIMAL/INT: negative values are invalid
+    maximum: float | None = None  # for DECIMAL/INT: values above it are invalid (face_score ≤ 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,8 @@ class TableSpec:
 
     @property
     def national_columns(self) -> tuple[str, ...]:
-        """All columns of the national template for this table (from COLUMNS.md)."""
-        return national_columns()[self.national_name]
+        """All columns of the national template (COLUMNS.md); a Qiandai table's are its typed columns."""
+        return national_columns().get(self.national_name, tuple(c.name for c in self.columns))
 
 
 # National dictionaries used for validation (医保信息平台 codes).
@@ -197,7 +198,73 @@ OPRN = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (MDTRT, SETL, FEE, DIAG, OPRN)
+# Optional Qiandai input tables (not national extraction tables): 进销存, modelled on the 3501–3507
+# interfaces, and bedside check-ins; docs/claims-stock-checkins.md documents every column.
+FLAGS = ("0", "1")
+TRANSFER_TYPES = ("1", "2", "3")  # 1 结转 药库→药房, 2 消耗（领用、报损）, 3 退库 药房→药库
+_INST = Column("fixmedins_code", Kind.TEXT, "定点医药机构编号", required=True)
+_CODE = Column("med_list_codg", Kind.TEXT, "医疗目录编码", required=True)
+_NAME = Column("drug_name", Kind.TEXT, "药品名称")
+_PACKS = Column("cnt", Kind.DECIMAL, "数量（包装单位）", required=True, non_negative=True)
+
+DRUG_PURCHASE = TableSpec(
+    "drug_purchase", "DRUG_PURCHASE_D", "药品采购入库", "purchase_id", required_table=False,
+    columns=(
+        Column("purchase_id", Kind.TEXT, "采购入库ID", required=True), _INST, _CODE, _NAME,
+        Column("batch_no", Kind.TEXT, "批号"),
+        Column("purchase_date", Kind.DATE, "入库日期", required=True), _PACKS,
+        Column("pack_ratio", Kind.DECIMAL, "转换比（每包装最小单位数）", non_negative=True),
+        Column("pric", Kind.DECIMAL, "采购单价（元/包装）", non_negative=True),
+        Column("supplier", Kind.TEXT, "供货单位"),
+    ),
+)  # fmt: skip
+DRUG_SALE = TableSpec(
+    "drug_sale", "DRUG_SALE_D", "药品销售", "sale_id", required_table=False,
+    columns=(
+        Column("sale_id", Kind.TEXT, "销售ID", required=True), _INST, _CODE, _NAME,
+        Column("sale_time", Kind.DATETIME, "销售时间", required=True),
+        Column("cnt", Kind.DECIMAL, "销售数量", required=True, non_negative=True),
+        Column("trdn_flag", Kind.CODE, "拆零标志", allowed=FLAGS),
+        Column("pric", Kind.DECIMAL, "销售单价", non_negative=True),
+        Column("setl_flag", Kind.CODE, "医保结算标志", allowed=FLAGS),
+        Column("mdtrt_id", Kind.TEXT, "就诊ID"),
+        Column("psn_no", Kind.TEXT, "人员编号"),
+    ),
+)  # fmt: skip
+DRUG_STOCK = TableSpec(
+    "drug_stock", "DRUG_STOCK_D", "药品盘存", "count_id", required_table=False,
+    columns=(
+        Column("count_id", Kind.TEXT, "盘存记录ID", required=True), _INST, _CODE,
+        Column("store_code", Kind.TEXT, "库房编码"),
+        Column("count_date", Kind.DATE, "盘存日期", required=True),
+        Column("stock_cnt", Kind.DECIMAL, "库存数量（包装单位）", required=True, non_negative=True),
+    ),
+)  # fmt: skip
+DRUG_TRANSFER = TableSpec(
+    "drug_transfer", "DRUG_TRANSFER_D", "药品结转与消耗", "transfer_id", required_table=False,
+    columns=(
+        Column("transfer_id", Kind.TEXT, "结转记录ID", required=True), _INST, _CODE,
+        Column("transfer_type", Kind.CODE, "结转类型", required=True, allowed=TRANSFER_TYPES),
+        Column("from_store", Kind.TEXT, "出库库房"),
+        Column("to_store", Kind.TEXT, "入库库房"),
+        Column("transfer_date", Kind.DATE, "结转日期", required=True), _PACKS,
+    ),
+)  # fmt: skip
+CHECKIN = TableSpec(
+    "checkin", "CHECKIN_D", "床旁签到", "checkin_id", required_table=False,
+    columns=(
+        Column("checkin_id", Kind.TEXT, "签到ID", required=True),
+        Column("psn_no", Kind.TEXT, "人员编号", required=True),
+        Column("certno", Kind.ID_NUMBER, "证件号码"), _INST,
+        Column("ward_code", Kind.TEXT, "病区编码"),
+        Column("checkin_time", Kind.DATETIME, "签到时间", required=True),
+        Column("device_id", Kind.TEXT, "签到设备编号"),
+        Column("face_score", Kind.DECIMAL, "人脸比对分值", non_negative=True, maximum=1.0),
+    ),
+)  # fmt: skip
+STOCK_TABLES: tuple[TableSpec, ...] = (DRUG_PURCHASE, DRUG_SALE, DRUG_STOCK, DRUG_TRANSFER)
+
+TABLES: tuple[TableSpec, ...] = (MDTRT, SETL, FEE, DIAG, OPRN, *STOCK_TABLES, CHECKIN)
 TABLES_BY_KEY = {t.key: t for t in TABLES}
 TABLES_BY_NATIONAL_NAME = {t.national_name: t for t in TABLES}
 

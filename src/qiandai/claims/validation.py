@@ -215,6 +215,10 @@ def column_checks(
         checks.append(
             Check(column.name, f"{typed} < 0", text, f"{sql_str(label + '不能为负数：')} || {text}")
         )
+    if column.maximum is not None:
+        top = repr(column.maximum)
+        reason = f"{sql_str(label + '超过上限' + top + '：')} || {text}"
+        checks.append(Check(column.name, f"{typed} > {top}", text, reason))
     if column.allowed:
         values = ", ".join(sql_str(a) for a in column.allowed)
         checks.append(

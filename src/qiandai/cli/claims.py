@@ -159,3 +159,23 @@ def coverage(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"已写出 {out}")
+
+
+def _mount_extra_commands() -> None:
+    """Commands that live in their own modules (inputs beyond the national claims tables)."""
+    from qiandai.cli import claims_inputs
+
+    app.command("presence")(claims_inputs.presence)
+
+
+_mount_extra_commands()
+
+
+def _mount_analytics() -> None:
+    """`qiandai claims indicators` and `qiandai claims model train|score|evaluate`."""
+    from qiandai.cli import claims_analytics
+
+    app.add_typer(claims_analytics.app)
+
+
+_mount_analytics()

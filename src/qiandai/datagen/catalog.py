@@ -60,6 +60,11 @@ RULE_TABLES = (
     "drug_maternity",
 )
 
+# Tables of the breadth rules (issue 5): their codes join the catalogue and their rows are kept in
+# ``Catalog.extra_rows`` for :mod:`qiandai.datagen.injections_breadth` (which withholds them from the
+# background).
+BREADTH_TABLES = ("herbal_excluded", "herbal_single", "surgery_groups", "drug_indication")
+
 # Rules whose violation depends only on one line and its visit (checked by :func:`violations`).
 LINE_RULES = (
     "drug_gender",
@@ -126,6 +131,7 @@ class Catalog:
     partners: dict[int, set[int]] = field(default_factory=dict)
     kp_codes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # knowledge point → its codes
     code_kps: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    extra_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # BREADTH_TABLES rows
 
     def siblings(self, idx: int) -> set[int]:
         """Codes that share a knowledge point with ``idx`` (rules count a point's codes as one item)."""
@@ -259,7 +265,7 @@ def _base_cents(code: str, chrgitm: str) -> int:
 
 def build_catalog(kb: KnowledgeSource) -> Catalog:
     """Merge the knowledge tables into one :class:`Catalog` (codes sorted, so order is stable)."""
-    tables = {name: kb.rule_table(name) for name in RULE_TABLES}
+    tables = {name: kb.rule_table(name) for name in (*RULE_TABLES, *BREADTH_TABLES)}
     names: dict[str, str] = dict(_BUILTIN_NAMES)
     drug_codes: set[str] = set()
     for tname, table in tables.items():
@@ -409,6 +415,7 @@ def build_catalog(kb: KnowledgeSource) -> Catalog:
         partners=partners,
         kp_codes={kp: tuple(sorted(ids)) for kp, ids in kp_codes.items()},
         code_kps={i: tuple(kps) for i, kps in code_kps.items()},
+        extra_rows={t: tables[t].to_pylist() for t in BREADTH_TABLES},
     )
     cat.in_safe_set[:] = _pair_free_set(cat)
     return cat

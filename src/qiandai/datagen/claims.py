@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from qiandai.claims.findings import GROUND_TRUTH_SCHEMA
+from qiandai.datagen import checkins, injections_breadth, stock
 from qiandai.datagen.catalog import KnowledgeSource, build_catalog
 from qiandai.datagen.codesets import choose_codes
 from qiandai.datagen.common import DAY, rng_for
@@ -194,7 +195,7 @@ def generate_claims(
     cat = build_catalog(source)
     dx = build_diagnoses(source)
     codes = choose_codes(cat, rng_for(seed, 1))
-    pools = build_pools(cat, codes.excluded(cat))
+    pools = build_pools(cat, codes.excluded(cat) | injections_breadth.withheld(cat, codes))
     insts = build_institutions(rng_for(seed, 2), visits // 2000)
 
     progress("scenarios", 0.05)
@@ -257,14 +258,23 @@ def generate_claims(
         "SETL_LIST_DIAG_D": diag_table(allv, ids, dx),
     }
     for name, table in tables.items():
-        report.tables[name] = _write_one(out, name, apply_patches(table, name, patches, off, ids), fmt)
+        tables[name] = apply_patches(table, name, patches, off, ids)
+        report.tables[name] = _write_one(out, name, tables[name], fmt)
     oprn = oprn_table(builder.operations, off, allv, ids)
     report.tables["SETL_LIST_OPRN_D"] = _write_one(out, "SETL_LIST_OPRN_D", oprn, fmt)
+    # optional side inputs: 进销存 and bedside check-ins (docs/claims-stock-checkins.md)
+    side, stock_truth = stock.generate(tables["MDTRT_D"], rng_for(seed, 31), cases, hard)
+    side["CHECKIN_D"], checkin_truth = checkins.generate(
+        tables["MDTRT_D"], out / f"FEE_LIST_D.{fmt}", rng_for(seed, 32), cases, hard
+    )
+    for name, table in side.items():
+        report.tables[name] = _write_one(out, name, table, fmt)
+    truth = pa.concat_tables([truth, stock_truth, checkin_truth])
     pq.write_table(truth, out / TRUTH_FILE)
     report.tables["ground_truth"] = truth.num_rows
     counts = pc.value_counts(truth.column("rule_id")).to_pylist() if truth.num_rows else []
     found = {str(c["values"]): int(c["counts"]) for c in counts}
-    report.injected = {rule: found.get(rule, 0) for rule in RULES}
+    report.injected = {rule: found.get(rule, 0) for rule in {**RULES, **stock.RULES, **checkins.RULES}}
     report.seconds = time.perf_counter() - started
     progress("done", 1.0)
     return report

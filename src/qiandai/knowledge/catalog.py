@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 
 from qiandai.domain.errors import KnowledgeBaseError
 from qiandai.knowledge.models import FrameworkRule, RuleClass
+from qiandai.knowledge.qiandai_tables import QIANDAI_TABLES
 from qiandai.knowledge.resources import data_file
 
 _TRAILING_JUNK = re.compile(r"\s*\d*\s*规则编码一级分类二级分类规则名称定义\s*$")
@@ -167,4 +168,4 @@ def operation_rules() -> pa.Table:
 
 
 # Qiandai's own tables served by name next to the knowledge base's typed rule tables.
-PACKAGE_TABLES = {"operation_rules": operation_rules}
+PACKAGE_TABLES = {"operation_rules": operation_rules, **QIANDAI_TABLES}

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from qiandai.domain.errors import KnowledgeBaseError
 from qiandai.knowledge import textparams as tp
+from qiandai.knowledge.qiandai_tables import mapped_indication_points
 
 S, I64 = pa.string(), pa.int64()
 
@@ -43,6 +44,10 @@ def _param(key: str) -> str:
 def _int_param(key: str) -> str:
     return f"CAST(p.params->>'{key}' AS BIGINT)"
 
+
+HERBAL_EXCLUDED = "中药饮片单复方均不予支付"
+HERBAL_SINGLE = "中药饮片单方使用不予支付"
+DRUG_INDICATION = "药品限适应症"
 
 TARGET = (("target", S, _param("target")),)
 GENDER = (("gender", S, _param("gender")),)
@@ -75,6 +80,11 @@ TABLES: dict[str, TableSpec] = {
     ),
     "drug_work_injury": TableSpec((tp.DRUG_WORK_INJURY,), (), ()),
     "drug_maternity": TableSpec((tp.DRUG_MATERNITY,), (), ()),
+    # Breadth rules (issue 5): the point's codes, plus its text where the rule needs it.
+    "herbal_excluded": TableSpec((HERBAL_EXCLUDED,), (), ()),
+    "herbal_single": TableSpec((HERBAL_SINGLE,), (), ()),
+    "surgery_groups": TableSpec((tp.SURGERY_DISCOUNT,), (), (("surgery_group", S, "p.constraint_text"),)),
+    "drug_indication": TableSpec((DRUG_INDICATION,), (), (("constraint_text", S, "p.constraint_text"),)),
 }
 
 DUPLICATE_PAIRS_SCHEMA = pa.schema(
@@ -93,6 +103,9 @@ _REASONS = {
     "min_tier": "限定机构等级",
     "required_scene": "限定就医方式",
 }
+
+
+_UNMAPPED_INDICATION = "适应症未映射到ICD-10类目（Qiandai 对照表 indication_icd10.csv 未收录）"
 
 
 class UnparsedPoint(NamedTuple):
@@ -155,6 +168,7 @@ def unparsed(con: duckdb.DuckDBPyConnection, name: str) -> list[UnparsedPoint]:
         WHERE p.superseded_by IS NULL AND p.rule_class IN ({_classes_sql(table_spec.rule_classes)})
         ORDER BY p.kp_id"""
     ).fetchall()
+    mapped = mapped_indication_points() if name == "drug_indication" else frozenset()
     out = []
     for kp_id, n_codes, params_json in rows:
         params = json.loads(params_json or "{}")
@@ -162,6 +176,8 @@ def unparsed(con: duckdb.DuckDBPyConnection, name: str) -> list[UnparsedPoint]:
         if n_codes == 0 or (pair and n_codes != 2):
             reason = "不是一对主项/从项编码" if pair and n_codes else "无国家编码，无法按编码匹配"
             out.append(UnparsedPoint(kp_id, reason))
+        elif name == "drug_indication" and kp_id not in mapped:
+            out.append(UnparsedPoint(kp_id, _UNMAPPED_INDICATION))
         elif missing:
             what = "、".join(_REASONS.get(k, k) for k in missing)
             out.append(

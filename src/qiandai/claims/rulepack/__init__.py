@@ -9,8 +9,12 @@ a rule of the rule set picks a template, the knowledge table it joins and its pa
 # Importing the modules registers their templates.
 from qiandai.claims.rulepack import (  # noqa: F401  (registration side effects)
     admissions,
+    antibiotics,
     behaviour,
+    checkins,
     dataquality,
+    herbal,
+    indications,
     operations,
     pairs,
     patient,
@@ -18,6 +22,8 @@ from qiandai.claims.rulepack import (  # noqa: F401  (registration side effects)
     prescriptions,
     quantity,
     stays,
+    stock,
+    surgery,
 )
 from qiandai.claims.rulepack.base import TEMPLATES, Compiler
 

@@ -45,6 +45,12 @@ TEMPLATE_REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
     "supply_days_limit": (("fee.prd_days",),),
     "drug_kinds_limit": (("fee.rx_drord_no",),),
     "frequent_admission": (),
+    # 进销存 and bedside check-ins: optional Qiandai tables (docs/claims-stock-checkins.md)
+    "stock_reconciliation": (("drug_stock.stock_cnt",), ("drug_purchase.cnt",), ("drug_sale.setl_flag",)),
+    "split_pack_sale": (("drug_sale.trdn_flag",), ("drug_sale.setl_flag",), ("drug_purchase.pack_ratio",)),
+    "sale_without_stock": (("drug_purchase.cnt", "drug_stock.stock_cnt"), ("drug_sale.setl_flag",)),
+    "checkin_absence": (("checkin.checkin_time",), ("mdtrt.endtime",)),
+    "checkin_impostor": (("checkin.checkin_time",), ("mdtrt.endtime",)),
 }
 
 
