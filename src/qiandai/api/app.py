@@ -33,6 +33,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router)
+
+    from qiandai.web import install_web
+
+    install_web(app)
     return app
 
 

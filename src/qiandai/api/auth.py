@@ -31,7 +31,9 @@ def _token_of(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def current_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+def current_principal(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Principal:
     """The logged-in caller; 401 (AuthenticationError) when no valid token or cookie is present."""
     token = _token_of(request)
     if not token:
@@ -52,7 +54,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-DbSession = Annotated[Session, Depends(get_session)]
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class LoginRequest(BaseModel):

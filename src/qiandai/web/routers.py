@@ -1,0 +1,35 @@
+"""Every page router of the web console, in the order they are included."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter
+
+MODULES = (
+    "pages_auth",
+    "yb_dashboard",
+    "yb_review",
+    "yb_findings",
+    "yb_cases",
+    "yb_programmes",
+    "public",
+    "yb_reports",
+    "yb_institutions",
+    "yb_kb",
+    "yb_runs",
+    "fz_dashboard",
+    "fz_warnings",
+    "fz_holds",
+    "fz_lists",
+    "fz_scenarios",
+)
+
+
+def routers() -> list[APIRouter]:
+    out = []
+    for name in MODULES:
+        module = importlib.import_module(f"qiandai.web.{name}")
+        out.append(module.router)
+        out.extend(getattr(module, "extra_routers", ()))
+    return out
