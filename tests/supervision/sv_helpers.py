@@ -18,6 +18,8 @@ INST_B = "H33010500002"  # 杭州市拱墅区社区卫生服务中心 (region 33
 PHARMACY = "P33010600001"
 OTHER_CITY = "H32010200009"  # 南京 (region 320102): outside the Hangzhou personas' scope
 RUN_ID = "RUN-TEST-0001"
+PERSON_PSN = "33014400159999999999"  # one insured person with points at A (row 4) and B (row 10)
+PERSON_ROWS = (4, 10)
 
 _INSTITUTIONS = {
     INST_A: "杭州市上城区人民医院",
@@ -31,8 +33,19 @@ _RULES = [
 ]
 
 
-def write_audit(folder: Path, run_id: str = RUN_ID, per_institution: int = 3) -> Path:
-    """Write ``suspects.parquet`` and ``run.json``: ``per_institution`` points per institution and rule."""
+def finding_key(n: int, run_id: str = RUN_ID) -> str:
+    """The ``finding_id`` of row ``n`` (1-based) of :func:`write_audit`."""
+    return f"F-{run_id}-{n:05d}"
+
+
+def write_audit(
+    folder: Path, run_id: str = RUN_ID, per_institution: int = 3, person_rows: tuple[int, ...] = ()
+) -> Path:
+    """Write ``suspects.parquet`` and ``run.json``: ``per_institution`` points per institution and rule.
+
+    Rows are numbered from 1 (institution A first, 可疑 rows after 明确违规 ones); rows in ``person_rows``
+    belong to the insured person :data:`PERSON_PSN`, every other row to a person of its own.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     n = 0
@@ -42,7 +55,7 @@ def write_audit(folder: Path, run_id: str = RUN_ID, per_institution: int = 3) ->
                 n += 1
                 rows.append(
                     {
-                        "finding_id": f"F-{run_id}-{n:05d}",
+                        "finding_id": finding_key(n, run_id),
                         "run_id": run_id,
                         "rule_set": "claims-default",
                         "rule_set_version": 1,
@@ -54,7 +67,7 @@ def write_audit(folder: Path, run_id: str = RUN_ID, per_institution: int = 3) ->
                         "fixmedins_code": code,
                         "fixmedins_name": name,
                         "mdtrt_id": f"MD{n:010d}",
-                        "psn_no": f"3301440015{n:010d}",
+                        "psn_no": PERSON_PSN if n in person_rows else f"3301440015{n:010d}",
                         "psn_name_masked": "张*",
                         "certno_masked": "330***********1234",
                         "med_type": "21",

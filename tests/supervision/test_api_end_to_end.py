@@ -4,11 +4,14 @@ recovery and fine → rectification → close-out; a whistleblower report to a p
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sv_helpers import INST_A, INST_B
+
+from qiandai.store.base import SHANGHAI
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -212,8 +215,9 @@ def test_audit_run_to_closed_case(client: TestClient, as_: Headers, audit_dir: P
         ).status_code
         == 200
     )
+    this_year = str(datetime.now(SHANGHAI).year)  # the decision above was taken today
     ratings = client.post(
-        "/api/supervision/credit/ratings", json={"period": "2025"}, headers=as_("reviewer")
+        "/api/supervision/credit/ratings", json={"period": this_year}, headers=as_("reviewer")
     ).json()
     a = next(r for r in ratings if r["institution_code"] == INST_A)
     assert a["score"] < 100 and any(x["item"] == "行政处罚" for x in a["reasons"])

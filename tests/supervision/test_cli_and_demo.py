@@ -68,3 +68,33 @@ def test_demo_month_is_idempotent(factory: sessionmaker[Session], tmp_path: Path
         assert {c.status for c in repo.cases()} == {"decided"}
         assert any(r.escalation_level > 0 for r in repo.rectifications())
         assert repo.stage_counts()["first_review"] > 0
+
+
+def test_cli_opens_a_person_case(database_url: str, audit_dir: Path) -> None:
+    from decimal import Decimal
+
+    from sqlalchemy import update
+    from sv_helpers import PERSON_PSN, finding_key
+
+    from qiandai.store.database import make_engine, session_factory
+    from qiandai.supervision.models import Finding
+
+    db = ["--db", database_url]
+    add = ["user", "add", "rev2", "--roles", "reviewer", "--password", "reviewer-pass", "--region", "330100"]
+    assert runner.invoke(app, [*add, *db]).exit_code == 0
+    assert runner.invoke(app, ["import-run", str(audit_dir), *db]).exit_code == 0
+    engine = make_engine(database_url)
+    with unit_of_work(session_factory(engine)) as s:  # two confirmed points of one person, at A and B
+        s.execute(
+            update(Finding)
+            .where(Finding.finding_id.in_([finding_key(4), finding_key(10)]))
+            .values(psn_no=PERSON_PSN, stage="decision", confirmed_amount=Decimal("500.00"))
+        )
+    engine.dispose()
+    person = ["open-person-case", PERSON_PSN, "--as", "rev2"]
+    r = runner.invoke(app, [*person, "--name", "张三丰", *db])
+    assert r.exit_code == 2 and "同时提供" in r.output
+    r = runner.invoke(app, [*person, "--name", "张三丰", "--id-number", "330102198001011234", *db])
+    assert r.exit_code == 0 and "疑点 2 个，损失 1000.00 元" in r.output, r.output
+    r = runner.invoke(app, [*person, *db])
+    assert r.exit_code == 2 and "没有待立案的疑点" in r.output

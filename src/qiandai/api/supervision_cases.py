@@ -1,4 +1,9 @@
-"""Supervision API, part 2: cases, hearing notices, decisions (idempotent), payments, documents, close-out."""
+"""Supervision API, part 2: cases, hearing notices, decisions (idempotent), payments, documents, close-out.
+
+Cases are against an institution or an insured person (条例第四十一条, ``subject_kind="person"``). Person
+cases are visible to bureau roles only (institution users get 404, as for anything out of scope); their
+party is shown masked, and ``POST /cases/{id}/reveal`` returns the full identity with an access-log entry.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,10 @@ from qiandai.api.supervision_schemas import (
     PaymentIn,
     PaymentOut,
     PenaltyIn,
+    RevealIn,
     StatementIn,
 )
-from qiandai.supervision import cases, documents, penalties
+from qiandai.supervision import cases, documents, penalties, persons
 from qiandai.supervision.models import Case, Decision, Document
 
 router = APIRouter(prefix="/api/supervision", tags=["医保监管：案件与处罚"])
@@ -35,14 +41,21 @@ def articles() -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/cases", response_model=CaseOut, status_code=201, summary="立案（已确认疑点）")
+@router.post("/cases", response_model=CaseOut, status_code=201, summary="立案（已确认疑点；机构或参保个人）")
 def open_case(body: CaseIn, repo: Repo) -> CaseOut:
-    return CaseOut.model_validate(cases.open_case(repo, body.finding_ids, body.title))
+    identity = persons.PersonIdentity(body.person.name, body.person.id_number) if body.person else None
+    case = cases.open_case(repo, body.finding_ids, body.title, body.subject_kind, identity)
+    return CaseOut.model_validate(case)
 
 
 @router.get("/cases", response_model=list[CaseOut], summary="案件列表")
-def list_cases(repo: Repo, status: str | None = None) -> list[CaseOut]:
-    return [CaseOut.model_validate(c) for c in repo.cases(status)]
+def list_cases(repo: Repo, status: str | None = None, subject_kind: str | None = None) -> list[CaseOut]:
+    return [CaseOut.model_validate(c) for c in repo.cases(status, subject_kind)]
+
+
+@router.post("/cases/{case_id}/reveal", summary="查看个人案件当事人明文信息（记录访问日志）")
+def reveal(case_id: int, body: RevealIn, repo: Repo) -> dict[str, str | None]:
+    return persons.reveal(repo, case_id, body.reason)
 
 
 @router.get("/cases/{case_id}", summary="案件详情")

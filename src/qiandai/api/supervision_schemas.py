@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -70,15 +70,31 @@ class BulkIn(MoveIn):
     ids: list[int] = Field(min_length=1, max_length=1000)
 
 
+class PersonIn(BaseModel):
+    """Full identity of the insured person (optional; stored encrypted, shown only by the logged reveal)."""
+
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(pattern=r"^(\d{17}[\dXx]|\d{15})$", description="公民身份号码")
+
+
 class CaseIn(BaseModel):
     finding_ids: list[int] = Field(min_length=1)
     title: str | None = Field(default=None, max_length=300)
+    subject_kind: Literal["institution", "person"] = Field(
+        default="institution", description="当事人：institution 定点医药机构 | person 参保个人（第四十一条）"
+    )
+    person: PersonIn | None = None
 
 
 class CaseOut(Out):
+    """A case; for a person case only the masked name and ID number (never ``psn_no``)."""
+
     id: int
     case_no: str
-    institution_code: str
+    subject_kind: str
+    institution_code: str | None
+    psn_name_masked: str | None
+    certno_masked: str | None
     region_code: str
     title: str
     status: str
@@ -115,6 +131,10 @@ class DecisionOut(Out):
     terminate_agreement: bool
     signed_by: str
     decided_at: Shanghai
+
+
+class RevealIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, description="查看明文信息的理由（写入访问日志）")
 
 
 class StatementIn(BaseModel):

@@ -18,7 +18,7 @@ from qiandai.identity.principal import Principal
 from qiandai.identity.roles import Role
 from qiandai.store.database import make_engine, session_factory, unit_of_work
 from qiandai.store.migrate import upgrade
-from qiandai.supervision import credit, importer, inspections, institutions, rectification
+from qiandai.supervision import cases, credit, importer, inspections, institutions, persons, rectification
 from qiandai.supervision.repository import ScopedRepository
 
 SYSTEM_OPERATOR = Principal(
@@ -196,9 +196,35 @@ def escalate(db: DbUrl = None) -> None:
     console.print(f"升级督办 {len(items)} 项。")
 
 
+@app.command("open-person-case")
+def open_person_case(
+    psn_no: Annotated[str, typer.Argument(help="参保人个人编号（psn_no）")],
+    as_user: Annotated[str, typer.Option("--as", help="以该稽核员/审核员的角色与范围立案")],
+    name: Annotated[str | None, typer.Option("--name", help="当事人姓名（加密保存）")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="公民身份号码（加密保存）")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="案件名称")] = None,
+    db: DbUrl = None,
+) -> None:
+    """将同一参保人全部待立案疑点立为个人案件（条例第四十一条）。"""
+    if (name is None) != (id_number is None):
+        raise typer.BadParameter("--name 与 --id-number 须同时提供")
+    with user_errors(), unit_of_work(_factory(db)) as session:
+        repo = _repo(session, as_user)
+        ids = [f.id for f in repo.decision_findings_of_person(psn_no)]
+        if not ids:
+            raise InvalidInputError(f"参保人 {psn_no} 没有待立案的疑点")
+        identity = persons.PersonIdentity(name, id_number) if name and id_number else None
+        case = cases.open_case(repo, ids, title, persons.PERSON, identity)
+        line = f"已立案 {case.case_no}：{case.title}，疑点 {len(ids)} 个，损失 {case.loss_amount} 元。"
+    console.print(line)
+
+
 @app.command("rate")
-def rate(period: Annotated[str, typer.Argument(help="期间，如 2025 或 2025-Q2")], db: DbUrl = None) -> None:
-    """计算机构信用评价并更新黑名单。"""
+def rate(
+    period: Annotated[str, typer.Argument(help="期间，如 2025、2025-H1、2025-Q2 或 2025-06")],
+    db: DbUrl = None,
+) -> None:
+    """计算机构信用评价并更新黑名单（只计入该期间内的违规、处罚、逾期与自查）。"""
     with user_errors(), unit_of_work(_factory(db)) as session:
         rows = credit.compute_ratings(_repo(session, None), period)
         for r in rows:

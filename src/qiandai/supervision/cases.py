@@ -1,8 +1,12 @@
 """Cases: confirmed points → case → hearing notice (陈述申辩) → decision → recovery and fine → close.
 
-A decision needs a hearing notice first and either the institution's statement or the end of the
-statement period. Deciding is idempotent: the same ``idempotency_key`` returns the first decision, and a
-case can only be decided once, so a double submit never doubles the fine.
+A case is against an institution or, under Art. 41, an insured person (:mod:`qiandai.supervision.
+persons`); both follow the same path. The article must be one for the case's subject (38/39/40 for
+institutions, 41/41-2 for persons). A decision needs a hearing notice first and either the party's
+statement or the end of the statement period. Deciding is idempotent: the same ``idempotency_key``
+returns the first decision, and a case can only be decided once, so a double submit never doubles the
+fine. Institution decisions also suspend or terminate the agreement and open rectification items;
+person decisions do neither (the settlement suspension is executed by the 经办机构 from the decision).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy import select
 from qiandai.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from qiandai.identity.roles import Role
 from qiandai.store.base import SHANGHAI, now_utc
-from qiandai.supervision import credit, documents, events, penalties, rectification
+from qiandai.supervision import credit, documents, events, penalties, persons, rectification
 from qiandai.supervision.config import get_config
 from qiandai.supervision.models import Case, Decision, Institution, Payment, SelfInspection
 from qiandai.supervision.money import money as to_money
@@ -27,16 +31,33 @@ from qiandai.supervision.stages import CASE, DECISION
 ZERO = Decimal("0.00")
 
 
-def open_case(repo: ScopedRepository, finding_ids: Sequence[int], title: str | None = None) -> Case:
-    """Group confirmed points (stage 待立案处理) of one institution — or one person — into a case."""
+def open_case(
+    repo: ScopedRepository,
+    finding_ids: Sequence[int],
+    title: str | None = None,
+    subject_kind: str = persons.INSTITUTION,
+    identity: persons.PersonIdentity | None = None,
+) -> Case:
+    """Group confirmed points (stage 待立案处理) of one institution — or one insured person — into a case.
+
+    ``subject_kind`` is ``institution`` (all points of one institution) or ``person`` (all points of one
+    ``psn_no``, possibly from several institutions; ``identity`` optionally gives the full name and ID
+    number, stored encrypted).
+    """
     if not repo.principal.has_role(Role.REVIEWER, Role.AUDITOR):
         raise PermissionDeniedError("仅稽核员、审核员可立案")
+    if subject_kind not in (persons.INSTITUTION, persons.PERSON):
+        raise InvalidInputError("案件当事人类型应为 institution（机构）或 person（参保个人）")
+    if identity is not None and subject_kind != persons.PERSON:
+        raise InvalidInputError("针对机构的案件不登记个人身份信息")
     findings = repo.findings_by_ids(sorted(set(finding_ids)))
     if not findings:
         raise InvalidInputError("请选择至少一个疑点")
     bad = [f.id for f in findings if f.stage != DECISION]
     if bad:
         raise ConflictError(f"疑点 {bad} 尚未确认违规金额，不能立案")
+    if subject_kind == persons.PERSON:
+        return persons.open_person_case(repo, findings, title, identity)
     if len({f.institution_code for f in findings}) != 1:
         raise InvalidInputError("一个案件只能涉及一家定点医药机构")
     first = findings[0]
@@ -45,7 +66,7 @@ def open_case(repo: ScopedRepository, finding_ids: Sequence[int], title: str | N
     case = repo.add(
         Case(
             case_no=repo.next_number(Case, Case.case_no, f"YB{now_utc().astimezone(SHANGHAI).year}-"),
-            subject_kind="institution",
+            subject_kind=persons.INSTITUTION,
             institution_code=inst.code,
             region_code=inst.region_code,
             title=title or f"{inst.name}违规使用医保基金案",
@@ -99,7 +120,8 @@ def issue_hearing_notice(
 
 
 def record_statement(repo: ScopedRepository, case_id: int, statement: str, waive: bool = False) -> Case:
-    """The institution's 陈述申辩 (or its waiver), by the institution user or staff on its behalf."""
+    """The party's 陈述申辩 (or its waiver): by the institution user, or by staff on the party's behalf
+    (always so for a person, who has no account)."""
     case = repo.get(Case, case_id, "案件")
     if case.status != "notified":
         raise ConflictError("案件不在陈述申辩期")
@@ -164,11 +186,12 @@ def decide(
         )
     )
     case.status = "decided"
-    inst = repo.get(Institution, case.institution_code, "机构")
-    if penalty.terminate_agreement:
-        inst.agreement_status = "terminated"
-    elif penalty.suspension_months:
-        inst.agreement_status = "suspended"
+    if case.institution_code is not None:
+        inst = repo.get(Institution, case.institution_code, "机构")
+        if penalty.terminate_agreement:
+            inst.agreement_status = "terminated"
+        elif penalty.suspension_months:
+            inst.agreement_status = "suspended"
     doc = documents.penalty_decision(repo, case, decision)
     events.record(
         repo,
@@ -180,7 +203,8 @@ def decide(
         detail={"decision": decision.id, "fine": str(decision.fine_amount), "document": doc.id},
         at=now,
     )
-    rectification.create_for_case(repo, case, now)
+    if case.subject_kind == persons.INSTITUTION:
+        rectification.create_for_case(repo, case, now)
     credit.open_major_report_if_needed(repo, case, decision, now)
     return decision
 
@@ -193,7 +217,9 @@ def recovery_due(repo: ScopedRepository, case: Case) -> Decimal:
 
 
 def _penalty(repo: ScopedRepository, case: Case, choice: dict[str, object]) -> penalties.Penalty:
+    """The validated penalty for ``case``: article fits the subject, strict minimum after self-inspection."""
     findings = repo.findings_of_case(case.id)
+    _check_article_subject(case, str(choice.get("article") or ""))
     rule = get_config(repo.session, "self_inspection")
     base = case.loss_amount
     if rule.get("self_reported_fine") == "exempt":
@@ -201,7 +227,7 @@ def _penalty(repo: ScopedRepository, case: Case, choice: dict[str, object]) -> p
     article = str(choice.get("article") or "")
     art = penalties.ARTICLES.get(article)
     min_multiple = None
-    did_self_inspect = repo.session.scalar(
+    did_self_inspect = case.institution_code is not None and repo.session.scalar(
         select(SelfInspection.id).where(SelfInspection.institution_code == case.institution_code).limit(1)
     )
     if art and art.multiple and did_self_inspect and any(not f.self_reported for f in findings):
@@ -217,6 +243,14 @@ def _penalty(repo: ScopedRepository, case: Case, choice: dict[str, object]) -> p
         terminate_agreement=bool(choice.get("terminate_agreement", False)),
         min_multiple=min_multiple,
     )
+
+
+def _check_article_subject(case: Case, article: str) -> None:
+    art = penalties.ARTICLES.get(article)
+    if art is not None and art.subject != case.subject_kind:
+        fits = "、".join(a.code for a in penalties.ARTICLES.values() if a.subject == case.subject_kind)
+        who = "参保个人" if case.subject_kind == persons.PERSON else "定点医药机构"
+        raise InvalidInputError(f"{art.title}不适用于{who}（可选：{fits}）")
 
 
 def _dec(value: object) -> Decimal | None:

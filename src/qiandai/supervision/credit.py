@@ -1,6 +1,13 @@
 """Credit and publication: institution credit ratings with reasons (rules are configuration data),
 the blacklist and its joint-punishment export, circulars (通报) of typical cases, major-case reports
-(要情报告) with deadlines."""
+(要情报告) with deadlines.
+
+A rating scores only what falls inside its period (:mod:`qiandai.supervision.periods`, Shanghai days):
+confirmed points by the date of the violation (``event_date``, else the import time), decisions by
+``decided_at``, overdue rectification items and explanations by a deadline inside the period (and
+already passed) while they are still open, self-inspections by ``submitted_at``. Every reason names
+the period (``detail`` starts with it; ``period`` key). Cases against persons never count.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from qiandai.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from qiandai.identity.roles import Role
 from qiandai.store.base import SHANGHAI, now_utc
-from qiandai.supervision import documents, events
+from qiandai.supervision import documents, events, periods
 from qiandai.supervision.config import get_config
 from qiandai.supervision.models import (
     Blacklist,
@@ -41,13 +48,21 @@ def _count(repo: ScopedRepository, stmt: Any) -> int:
 def rate(
     repo: ScopedRepository, inst: Institution, period: str, now: datetime
 ) -> tuple[int, str, list[dict[str, Any]]]:
-    """``(score, grade, reasons)`` of one institution under the configured ``credit`` rules."""
+    """``(score, grade, reasons)`` of one institution for ``period`` under the configured ``credit`` rules.
+
+    Only facts dated inside ``period`` count (see the module docstring); each reason carries the period.
+    """
     rule = get_config(repo.session, "credit")
+    span = periods.parse(period)
+    start_at, end_at = span.start_at, span.end_at
+    as_of = min(end_at, now)
     reasons: list[dict[str, Any]] = []
 
     def add(item: str, points: int, detail: str) -> None:
         if points:
-            reasons.append({"item": item, "points": points, "detail": detail})
+            reasons.append(
+                {"item": item, "points": points, "detail": f"{span.label}：{detail}", "period": span.label}
+            )
 
     code = inst.code
     confirmed = _count(
@@ -58,6 +73,7 @@ def rate(
             Finding.institution_code == code,
             Finding.self_reported.is_(False),
             Finding.stage.in_([DECISION, CASE, DEDUCTED]),
+            _event_in(span),
         ),
     )
     add(
@@ -67,7 +83,12 @@ def rate(
     )
     decisions = (
         repo.session.execute(
-            select(Decision).join(Case, Case.id == Decision.case_id).where(Case.institution_code == code)
+            select(Decision)
+            .join(Case, Case.id == Decision.case_id)
+            .where(
+                Case.institution_code == code, Decision.decided_at >= start_at, Decision.decided_at < end_at
+            )
+            .order_by(Decision.id)
         )
         .scalars()
         .all()
@@ -89,7 +110,8 @@ def rate(
         .where(
             Rectification.institution_code == code,
             Rectification.status.in_(["open", "reopened"]),
-            Rectification.deadline < now,
+            Rectification.deadline >= start_at,
+            Rectification.deadline < as_of,
         ),
     )
     add("整改配合", overdue_r * int(rule["overdue_rectification"]), f"逾期未整改事项 {overdue_r} 项")
@@ -97,16 +119,42 @@ def rate(
         repo,
         select(func.count())
         .select_from(Finding)
-        .where(Finding.institution_code == code, Finding.stage == EXPLANATION, Finding.stage_deadline < now),
+        .where(
+            Finding.institution_code == code,
+            Finding.stage == EXPLANATION,
+            Finding.stage_deadline >= start_at,
+            Finding.stage_deadline < as_of,
+        ),
     )
     add("说明配合", overdue_e * int(rule["overdue_explanation"]), f"逾期未说明的疑点 {overdue_e} 个")
     selfs = _count(
-        repo, select(func.count()).select_from(SelfInspection).where(SelfInspection.institution_code == code)
+        repo,
+        select(func.count())
+        .select_from(SelfInspection)
+        .where(
+            SelfInspection.institution_code == code,
+            SelfInspection.submitted_at >= start_at,
+            SelfInspection.submitted_at < end_at,
+        ),
     )
     add("自查自纠", int(rule["self_inspection"]) if selfs else 0, f"提交自查报告 {selfs} 份")
     score = max(0, min(100, int(rule["base"]) + sum(r["points"] for r in reasons)))
     grade = next(g for threshold, g in rule["grades"] if score >= threshold)
     return score, grade, reasons
+
+
+def _event_in(span: periods.Period) -> Any:
+    """Points whose violation date (``event_date``, else the import time) lies inside ``span``."""
+    return or_(
+        and_(
+            Finding.event_date.is_not(None), Finding.event_date >= span.start, Finding.event_date < span.end
+        ),
+        and_(
+            Finding.event_date.is_(None),
+            Finding.created_at >= span.start_at,
+            Finding.created_at < span.end_at,
+        ),
+    )
 
 
 def compute_ratings(repo: ScopedRepository, period: str, now: datetime | None = None) -> list[CreditRating]:
@@ -202,14 +250,7 @@ def create_circular(repo: ScopedRepository, title: str, body: str, case_ids: lis
     items = []
     for c in cases:
         d = repo.session.scalars(select(Decision).where(Decision.case_id == c.id)).one()
-        inst = repo.get(Institution, c.institution_code, "机构")
-        items.append(
-            {
-                "title": c.title,
-                "text": f"经查，{inst.name}违规使用医保基金 {c.loss_amount} 元。医保部门依法责令退回 "
-                f"{d.recovery_amount} 元，并处罚款 {d.fine_amount} 元。",
-            }
-        )
+        items.append({"title": c.title, "text": _circular_text(repo, c, d)})
     region = repo.principal.region_code or cases[0].region_code
     circ = repo.add(
         Circular(
@@ -219,6 +260,20 @@ def create_circular(repo: ScopedRepository, title: str, body: str, case_ids: lis
     documents.circular(repo, circ.id, region, title, body, items)
     events.record(repo, "circular", circ.id, "draft", to_state="draft")
     return circ
+
+
+def _circular_text(repo: ScopedRepository, case: Case, d: Decision) -> str:
+    """One typical case for a circular; a person is named only by the masked name."""
+    if case.institution_code is None:
+        who = f"参保人{case.psn_name_masked or ''}"
+        measures = (
+            f"责令退回 {d.recovery_amount} 元，暂停其医疗费用联网结算 {d.settlement_suspension_months} 个月"
+        )
+    else:
+        who = repo.get(Institution, case.institution_code, "机构").name
+        measures = f"责令退回 {d.recovery_amount} 元"
+    fine = f"，并处罚款 {d.fine_amount} 元" if d.fine_amount > 0 or case.institution_code else ""
+    return f"经查，{who}违规使用医保基金 {case.loss_amount} 元。医保部门依法{measures}{fine}。"
 
 
 def publish_circular(repo: ScopedRepository, circular_id: int, now: datetime | None = None) -> Circular:

@@ -1,8 +1,9 @@
-"""Encryption at rest of whistleblower identities (Fernet, AES-128-CBC + HMAC-SHA256).
+"""Encryption at rest of personal identities — whistleblowers, parties of person cases (Fernet,
+AES-128-CBC + HMAC-SHA256).
 
 The key comes from ``QIANDAI_SECRET_KEY`` (a urlsafe-base64 Fernet key) or, when unset, from the
 file ``$QIANDAI_HOME/secret.key``, created on first use with permissions 0600. Back the key up: without
-it no reporter identity can be read again.
+it no reporter or party identity can be read again.
 """
 
 from __future__ import annotations
@@ -37,4 +38,4 @@ def decrypt(token: str) -> dict[str, Any]:
     try:
         return dict(json.loads(Fernet(_key()).decrypt(token.encode())))
     except InvalidToken:
-        raise QiandaiError("无法解密举报人信息：密钥不匹配") from None
+        raise QiandaiError("无法解密个人信息：密钥不匹配") from None

@@ -3,6 +3,10 @@
 Templates use a CJK font stack ('Noto Serif CJK SC', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei',
 'SimSun', serif); without any CJK font installed the PDF is still produced (glyphs may be missing).
 Documents are kept as bytes in ``sv_document`` so they travel with the database.
+
+The 告知书 and 处罚决定书 of a person case (条例第四十一条) use the ``*_person.html`` templates: addressed
+to the insured person by masked name and ID number (stored documents never carry the full identity),
+with the settlement suspension instead of institution sanctions, and linked to no institution.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from qiandai.store.base import SHANGHAI, now_utc
-from qiandai.supervision import penalties
+from qiandai.supervision import penalties, persons
 from qiandai.supervision.models import Case, Decision, Document, Institution
 from qiandai.supervision.repository import ScopedRepository
 
@@ -34,12 +38,62 @@ def _date(value: datetime | None) -> str:
     return f"{v.year}年{v.month}月{v.day}日"
 
 
+def render_html(template: str, **context: Any) -> str:
+    """Render ``template`` with ``context`` to HTML (the text that :func:`render_pdf` typesets)."""
+    return _env.get_template(template).render(money=money, authority=AUTHORITY, today=_date(None), **context)
+
+
 def render_pdf(template: str, **context: Any) -> bytes:
     """Render ``template`` with ``context`` to PDF bytes."""
     from weasyprint import HTML  # heavy import, only when a document is made
 
-    html = _env.get_template(template).render(money=money, authority=AUTHORITY, today=_date(None), **context)
+    html = render_html(template, **context)
     return bytes(HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
+
+
+def _template(case: Case, name: str) -> str:
+    return f"{name}_person.html" if case.subject_kind == persons.PERSON else f"{name}.html"
+
+
+def _party(repo: ScopedRepository, case: Case) -> dict[str, Any]:
+    """``institution`` (the register row) for an institution case, ``person`` (masked) for a person."""
+    if case.institution_code is None:
+        return {"person": persons.party(case), "institution": None}
+    return {"institution": repo.get(Institution, case.institution_code, "机构"), "person": None}
+
+
+def hearing_notice_context(
+    repo: ScopedRepository, case: Case, penalty: penalties.Penalty
+) -> tuple[str, dict[str, Any]]:
+    """Template name and context of the 告知书 of ``case`` proposing ``penalty``."""
+    from qiandai.supervision.cases import recovery_due
+
+    return _template(case, "hearing_notice"), {
+        "title": "行政处罚事先告知书",
+        "doc_no": f"医保罚告〔{case.case_no}〕",
+        "case": case,
+        **_party(repo, case),
+        "findings": repo.findings_of_case(case.id),
+        "article": penalties.ARTICLES[penalty.article],
+        "penalty": penalty,
+        "recovery": recovery_due(repo, case),
+        "deadline": _date(case.hearing_deadline),
+    }
+
+
+def decision_context(repo: ScopedRepository, case: Case, decision: Decision) -> tuple[str, dict[str, Any]]:
+    """Template name and context of the 处罚决定书 of decided ``case``."""
+    notice = next((e for e in repo.events("case", case.id) if e.action == "hearing_notice"), None)
+    return _template(case, "penalty_decision"), {
+        "title": "行政处罚决定书",
+        "doc_no": f"医保罚决〔{case.case_no}〕",
+        "case": case,
+        **_party(repo, case),
+        "findings": repo.findings_of_case(case.id),
+        "article": penalties.ARTICLES[decision.article],
+        "decision": decision,
+        "notice_date": _date(notice.at if notice else None),
+    }
 
 
 def _store(
@@ -73,22 +127,9 @@ def _store(
 
 def hearing_notice(repo: ScopedRepository, case: Case, penalty: penalties.Penalty) -> Document:
     """行政处罚事先告知书 (陈述申辩告知) for ``case`` with the proposed penalty."""
-    from qiandai.supervision.cases import recovery_due
-
-    inst = repo.get(Institution, case.institution_code, "机构")
+    template, context = hearing_notice_context(repo, case, penalty)
     title = f"行政处罚事先告知书（{case.case_no}）"
-    pdf = render_pdf(
-        "hearing_notice.html",
-        title="行政处罚事先告知书",
-        doc_no=f"医保罚告〔{case.case_no}〕",
-        case=case,
-        institution=inst,
-        findings=repo.findings_of_case(case.id),
-        article=penalties.ARTICLES[penalty.article],
-        penalty=penalty,
-        recovery=recovery_due(repo, case),
-        deadline=_date(case.hearing_deadline),
-    )
+    pdf = render_pdf(template, **context)
     return _store(
         repo,
         subject_type="case",
@@ -103,20 +144,9 @@ def hearing_notice(repo: ScopedRepository, case: Case, penalty: penalties.Penalt
 
 def penalty_decision(repo: ScopedRepository, case: Case, decision: Decision) -> Document:
     """行政处罚决定书 for a decided case."""
-    inst = repo.get(Institution, case.institution_code, "机构")
-    notice = next((e for e in repo.events("case", case.id) if e.action == "hearing_notice"), None)
+    template, context = decision_context(repo, case, decision)
     title = f"行政处罚决定书（{case.case_no}）"
-    pdf = render_pdf(
-        "penalty_decision.html",
-        title="行政处罚决定书",
-        doc_no=f"医保罚决〔{case.case_no}〕",
-        case=case,
-        institution=inst,
-        findings=repo.findings_of_case(case.id),
-        article=penalties.ARTICLES[decision.article],
-        decision=decision,
-        notice_date=_date(notice.at if notice else None),
-    )
+    pdf = render_pdf(template, **context)
     return _store(
         repo,
         subject_type="case",

@@ -20,7 +20,7 @@ from qiandai.supervision.money import money as to_money
 class Article:
     code: str
     title: str
-    subject: str  # institution | individual
+    subject: str  # institution | person (the case subject it applies to)
     summary: str
     multiple: tuple[Decimal, Decimal] | None = None
     fixed_fine: tuple[Decimal, Decimal] | None = None
@@ -62,14 +62,14 @@ ARTICLES: dict[str, Article] = {
         Article(
             "41",
             "第四十一条第一款",
-            "individual",
+            "person",
             "个人违规，责令退回，暂停医疗费用联网结算3个月至12个月",
             settlement_suspension=(3, 12),
         ),
         Article(
             "41-2",
             "第四十一条第二款",
-            "individual",
+            "person",
             "个人骗保，责令退回，处骗取金额2倍以上5倍以下罚款，暂停联网结算",
             multiple=(D(2), D(5)),
             settlement_suspension=(3, 12),

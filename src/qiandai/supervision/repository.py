@@ -29,6 +29,7 @@ from qiandai.supervision.models import (
     Payment,
     Rectification,
 )
+from qiandai.supervision.stages import DECISION
 
 T = TypeVar("T")
 
@@ -167,11 +168,18 @@ class ScopedRepository:
             self.session.scalars(select(Payment).where(Payment.case_id == case_id).order_by(Payment.id))
         )
 
-    def cases(self, status: str | None = None) -> list[Case]:
+    def cases(self, status: str | None = None, subject_kind: str | None = None) -> list[Case]:
         stmt = self.select(Case).order_by(Case.id)
         if status:
             stmt = stmt.where(Case.status == status)
+        if subject_kind:
+            stmt = stmt.where(Case.subject_kind == subject_kind)
         return self.all(stmt)
+
+    def decision_findings_of_person(self, psn_no: str) -> list[Finding]:
+        """Points of insured person ``psn_no`` awaiting a case (stage 待立案处理), in scope."""
+        stmt = self.select(Finding).where(Finding.psn_no == psn_no, Finding.stage == DECISION)
+        return self.all(stmt.order_by(Finding.id))
 
     def rectification_by_key(self, key: str) -> Rectification | None:
         return self.session.scalars(

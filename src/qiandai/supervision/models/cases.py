@@ -1,4 +1,11 @@
-"""Cases (案件), decisions with fines, payments (recovery and fines), generated documents."""
+"""Cases (案件), decisions with fines, payments (recovery and fines), generated documents.
+
+A case is against an institution (``subject_kind="institution"``, ``institution_code`` set) or an
+insured person under Art. 41 (``subject_kind="person"``: ``institution_code`` is NULL, the person is
+``psn_no`` with the masked name and ID number; the full identity, when known, is Fernet-encrypted in
+``person_cipher`` and shown only by the access-logged reveal). A NULL institution keeps person cases,
+their payments and documents out of every institution user's scope.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +23,13 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
-    subject_kind: Mapped[str] = mapped_column(String(16))  # institution | individual
-    institution_code: Mapped[str] = mapped_column(ForeignKey("sv_institution.code"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))  # institution | person
+    institution_code: Mapped[str | None] = mapped_column(ForeignKey("sv_institution.code"), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
-    psn_no: Mapped[str | None] = mapped_column(String(64))
+    psn_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    psn_name_masked: Mapped[str | None] = mapped_column(String(64))
+    certno_masked: Mapped[str | None] = mapped_column(String(64))
+    person_cipher: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16))  # open | notified | decided | closed
     loss_amount: Mapped[Decimal] = mapped_column(Money)
@@ -59,7 +69,7 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("sv_case.id"), index=True)
-    institution_code: Mapped[str] = mapped_column(String(32), index=True)
+    institution_code: Mapped[str | None] = mapped_column(String(32), index=True)  # NULL: a person's
     region_code: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(Money)
