@@ -14,6 +14,7 @@ MODULES = (
     "yb_cases",
     "yb_programmes",
     "public",
+    "handbook",
     "yb_reports",
     "yb_institutions",
     "yb_kb",
