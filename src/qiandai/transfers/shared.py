@@ -1,0 +1,167 @@
+"""Shared feature state in PostgreSQL, for several workers (docs/adr/0020-shared-transfer-state.md).
+
+One transaction per decision:
+
+1. ``pg_advisory_xact_lock`` on every key the decision reads or changes — payer and payee accounts
+   (an account is one key whichever side it is on), device, IP and the transfer id — taken in sorted
+   order, so two decisions that share a key run one after the other and none deadlock;
+2. if the transfer id is already stored, its stored answer is returned (one decision per id);
+3. one SQL statement computes the state features with the same definitions as
+   :class:`~qiandai.transfers.state.MemoryState` (windows ``(t - w, t]`` over ``tx_decision``);
+4. active holds are read from ``tx_hold``; the engine evaluates; the decision row (and the warning, if
+   any) is inserted; commit.
+
+Velocity counts are therefore exact under any concurrency: each decision sees every decision committed
+before it on its keys. Lists and scenario versions stay in each worker's memory (refreshed by the
+runtime's background loop).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from qiandai.store.database import unit_of_work
+from qiandai.transfers import repository, warning_service
+from qiandai.transfers.engine import DecisionEngine
+from qiandai.transfers.holds import ActiveHold, HoldIndex, HoldKind
+from qiandai.transfers.model import Transfer
+from qiandai.transfers.state import DAY, HISTORY, HOUR, MIN10, MIN30, SMALL_AMOUNT
+from qiandai.transfers.warnings import SlaPolicy, draft_from_decision
+
+FEATURES_SQL = text(
+    f"""
+WITH o AS (SELECT ts, amount_cny, payee_account, passed, first_time_payee FROM tx_decision
+           WHERE payer_account = :payer AND ts > :t - {HISTORY} AND ts <= :t),
+     i AS (SELECT ts, amount_cny, payer_account FROM tx_decision
+           WHERE payee_account = :payee AND ts > :t - {DAY} AND ts <= :t),
+     m AS (SELECT ts, amount_cny, passed FROM tx_decision
+           WHERE payee_account = :payer AND ts > :t - {DAY} AND ts <= :t),
+     d AS (SELECT ts, payer_account FROM tx_decision
+           WHERE device_id = :device AND ts > :t - {DAY} AND ts <= :t),
+     p AS (SELECT payer_account FROM tx_decision WHERE ip = :ip AND ts > :t - {DAY} AND ts <= :t)
+SELECT
+  (SELECT count(*) FROM o) AS has_out,
+  (SELECT count(*) FROM o WHERE ts > :t - {MIN10}) AS payer_out_count_10m,
+  (SELECT count(*) FROM o WHERE ts > :t - {HOUR}) AS payer_out_count_1h,
+  (SELECT count(*) FROM o WHERE ts > :t - {DAY}) AS payer_out_count_24h,
+  (SELECT coalesce(sum(amount_cny), 0) FROM o WHERE ts > :t - {DAY}) AS payer_out_sum_24h,
+  (SELECT count(*) FROM o WHERE ts > :t - {DAY} AND amount_cny <= {SMALL_AMOUNT}) AS payer_small_count_24h,
+  (SELECT count(DISTINCT payee_account) FROM o WHERE ts > :t - {DAY}) AS payer_distinct_payees_24h,
+  (SELECT count(*) FROM o WHERE ts > :t - {DAY} AND first_time_payee) AS payer_new_payees_24h,
+  (SELECT count(*) FROM o WHERE passed) AS payer_history_count_30d,
+  (SELECT max(amount_cny) FROM o WHERE passed) AS payer_max_amount_30d,
+  (SELECT avg(amount_cny) FROM o WHERE passed) AS payer_avg_amount_30d,
+  (SELECT count(*) FROM i WHERE ts > :t - {HOUR}) AS payee_in_count_1h,
+  (SELECT count(*) FROM i) AS payee_in_count_24h,
+  (SELECT coalesce(sum(amount_cny), 0) FROM i) AS payee_in_sum_24h,
+  (SELECT count(DISTINCT payer_account) FROM i WHERE ts > :t - {HOUR}) AS payee_distinct_payers_1h,
+  (SELECT count(DISTINCT payer_account) FROM i) AS payee_distinct_payers_24h,
+  (SELECT coalesce(sum(amount_cny), 0) FROM m WHERE passed AND ts > :t - {MIN30}) AS payer_in_sum_30m,
+  (SELECT count(*) FROM m) AS payer_in_count_24h,
+  (SELECT count(DISTINCT payer_account) FROM d) AS device_distinct_payers_24h,
+  (SELECT count(*) FROM d WHERE ts > :t - {HOUR}) AS device_out_count_1h,
+  (SELECT count(DISTINCT payer_account) FROM p) AS ip_distinct_payers_24h,
+  EXISTS (SELECT 1 FROM tx_decision WHERE payer_account = :payer AND payee_account = :payee AND passed)
+    AS known_payee,
+  EXISTS (SELECT 1 FROM tx_decision WHERE payer_account = :payer AND device_id IS NOT NULL) AS has_device,
+  EXISTS (SELECT 1 FROM tx_decision WHERE payer_account = :payer AND device_id = :device) AS used_device,
+  (SELECT min(ts) FROM tx_decision WHERE payee_account = :payee) AS first_seen
+"""
+)
+LOCK_SQL = text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS u(k, n)"
+)
+HOLDS_SQL = text(
+    "SELECT id, kind, account, amount, document_ref, issuing_unit, ends_at FROM tx_hold "
+    "WHERE account IN (:payer, :payee) AND status = 'active'"
+)
+_COUNTS = [
+    "payer_out_count_10m",
+    "payer_out_count_1h",
+    "payer_out_count_24h",
+    "payer_small_count_24h",
+    "payer_distinct_payees_24h",
+    "payer_new_payees_24h",
+    "payer_history_count_30d",
+    "payee_in_count_1h",
+    "payee_in_count_24h",
+    "payee_distinct_payers_1h",
+    "payee_distinct_payers_24h",
+    "payer_in_count_24h",
+    "device_distinct_payers_24h",
+    "device_out_count_1h",
+    "ip_distinct_payers_24h",
+]
+
+
+def lock_key(key: str) -> int:
+    """A signed 64-bit advisory-lock key for ``key``."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def state_features(session: Session, transfer: Transfer) -> dict[str, Any]:
+    """The state features of ``transfer`` computed in SQL (same contract as ``MemoryState.features``)."""
+    t = transfer.occurred_at.timestamp()
+    params = {
+        "t": t,
+        "payer": transfer.payer_account,
+        "payee": transfer.payee_account,
+        "device": transfer.device_id or "",
+        "ip": transfer.ip or "",
+    }
+    r = session.execute(FEATURES_SQL, params).mappings().one()
+    x: dict[str, Any] = {name: int(r[name]) for name in _COUNTS}
+    x["payer_out_sum_24h"] = round(float(r["payer_out_sum_24h"]), 2)
+    x["payee_in_sum_24h"] = round(float(r["payee_in_sum_24h"]), 2)
+    x["payer_in_sum_30m"] = round(float(r["payer_in_sum_30m"]), 2)
+    x["payer_max_amount_30d"] = (
+        None if r["payer_max_amount_30d"] is None else float(r["payer_max_amount_30d"])
+    )
+    x["payer_avg_amount_30d"] = (
+        None if r["payer_avg_amount_30d"] is None else round(float(r["payer_avg_amount_30d"]), 2)
+    )
+    x["first_time_payee"] = not r["known_payee"]
+    x["new_device"] = bool(transfer.device_id) and bool(r["has_device"]) and not r["used_device"]
+    first = r["first_seen"]
+    x["payee_first_seen_days"] = None if first is None or first > t else round((t - first) / 86400.0, 3)
+    return x
+
+
+class SharedDecider:
+    """Decisions against the shared PostgreSQL state; ``engine`` supplies program, lists and guidance."""
+
+    def __init__(self, factory: sessionmaker[Session], engine: DecisionEngine, sla: SlaPolicy) -> None:
+        self.factory, self.engine, self.sla = factory, engine, sla
+
+    def decide(self, transfer: Transfer, now: datetime) -> dict[str, Any]:
+        keys = sorted(
+            {lock_key("a:" + transfer.payer_account), lock_key("a:" + transfer.payee_account)}
+            | {lock_key("t:" + transfer.transfer_id)}
+            | ({lock_key("d:" + transfer.device_id)} if transfer.device_id else set())
+            | ({lock_key("i:" + transfer.ip)} if transfer.ip else set())
+        )
+        with unit_of_work(self.factory) as session:
+            session.execute(LOCK_SQL, {"keys": keys})  # one round trip, keys in sorted order
+            stored = repository.stored_response(session, transfer.transfer_id)
+            if stored is not None:
+                return {**stored, "duplicate": True}
+            holds = HoldIndex()
+            for row in session.execute(
+                HOLDS_SQL, {"payer": transfer.payer_account, "payee": transfer.payee_account}
+            ):
+                holds.put(
+                    ActiveHold(row[0], HoldKind(row[1]), row[2], row[3], row[4], row[5], row[6].timestamp())
+                )
+            result, event = self.engine.evaluate_features(
+                transfer, state_features(session, transfer), now, holds
+            )
+            repository.insert_decisions(session, [repository.decision_row(transfer, result, event)])
+            draft = draft_from_decision(transfer, result)
+            if draft is not None:
+                warning_service.create_warnings(session, [draft], self.sla, now)
+            return result.public()
