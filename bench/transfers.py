@@ -97,7 +97,14 @@ def make_app() -> Any:
     from qiandai.api.auth import router as auth_router
     from qiandai.api.transfers import router
 
+    from qiandai.store.database import make_engine, session_factory
+
     app = create_app()
+    # The default pool (5 + 10) is smaller than FastAPI's 40 worker threads: under overload every
+    # thread can block on a checkout while the releases wait for a thread (reported to the lead).
+    app.state.engine.dispose()
+    app.state.engine = make_engine(pool_size=45, max_overflow=10)
+    app.state.session_factory = session_factory(app.state.engine)
     paths = {getattr(r, "path", "") for r in app.routes}
     for r in (auth_router, router):
         if not any(getattr(x, "path", "") in paths for x in r.routes):

@@ -44,5 +44,7 @@ def _routers() -> list[APIRouter]:
     """Routers of every module that has one (modules register here as they land)."""
     from qiandai.api import texts
     from qiandai.api.supervision import routers as supervision_routers
+    from qiandai.api.transfers import router as transfers_router
+    from qiandai.api.transfers_warnings import router as transfers_warnings_router
 
-    return [*supervision_routers(), texts.router]
+    return [*supervision_routers(), transfers_router, transfers_warnings_router, texts.router]
