@@ -96,7 +96,6 @@ def make_app() -> Any:
     from qiandai.api.app import create_app
     from qiandai.api.auth import router as auth_router
     from qiandai.api.transfers import router
-
     from qiandai.store.database import make_engine, session_factory
 
     app = create_app()
