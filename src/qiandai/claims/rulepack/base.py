@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -37,6 +37,20 @@ def emit(
         amount=amount.cast(MONEY),
         evidence=evidence,
         event_date=(EPOCH + event_day.as_interval("D")).cast("date"),
+    )
+
+
+def group_lines(t: ir.Table, keys: Sequence[str], **more: ir.Value) -> ir.Table:
+    """Group fee lines by ``keys`` into the usual finding columns.
+
+    Adds ``fee_ids`` (the lines' ``bkkp_sn``, sorted), ``amount`` (their sum) and ``first_day`` (the
+    earliest fee day), plus any extra aggregations in ``more``.
+    """
+    return t.group_by(list(keys)).aggregate(
+        fee_ids=t.bkkp_sn.collect(order_by=t.bkkp_sn),
+        amount=t.amount.sum(),
+        first_day=t.fee_day.min(),
+        **more,
     )
 
 

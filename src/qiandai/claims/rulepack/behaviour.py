@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -53,11 +53,7 @@ def frequent_visits(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
 def fee_after_death(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """Fee lines dated after the person's death date (earliest ``die_date`` of their visits)."""
     f = ctx.fee.filter(ctx.fee.death_day.notnull() & (ctx.fee.fee_day > ctx.fee.death_day))
-    g = f.group_by(["mdtrt_id", "death_day"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
-    )
+    g = group_lines(f, ["mdtrt_id", "death_day"])
     evidence = (
         "参保人已于"
         + day_to_date_text(g.death_day)

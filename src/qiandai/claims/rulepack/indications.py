@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -53,11 +53,7 @@ def indication_diagnosis(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     codes = codes.rename(d_visit="mdtrt_id")
     f = f.anti_join(fitting, [f.mdtrt_id == fitting.u_visit, f.kp_id == fitting.u_kp])
     f = f.inner_join(codes, f.mdtrt_id == codes.d_visit)
-    g = f.group_by(["mdtrt_id", "kp_id", "name", "constraint_text", "codes"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
-    )
+    g = group_lines(f, ["mdtrt_id", "kp_id", "name", "constraint_text", "codes"])
     evidence = (
         "「"
         + g.name

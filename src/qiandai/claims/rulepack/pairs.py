@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit
+from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines
 from qiandai.rules.model import RuleDefinition
 
 SIX_HOURS_SECONDS = 6 * 3600
@@ -52,11 +52,7 @@ def pair_in_window(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         .select("mdtrt_id", "kp_id", "name_a", "name_b", "window", "note", "bkkp_sn", "amount", "fee_day")
         .distinct()
     )
-    g = hits.group_by(["mdtrt_id", "kp_id", "name_a", "name_b", "window", "note"]).aggregate(
-        fee_ids=hits.bkkp_sn.collect(order_by=hits.bkkp_sn),
-        amount=hits.amount.sum(),
-        first_day=hits.fee_day.min(),
-    )
+    g = group_lines(hits, ["mdtrt_id", "kp_id", "name_a", "name_b", "window", "note"])
     phrase = ibis.cases(*[(g.window == k, v) for k, v in WINDOW_PHRASE.items()], else_="同时")
     note = ibis.cases((g.note.notnull() & (g.note != ""), "，前者" + g.note), else_="")
     evidence = (

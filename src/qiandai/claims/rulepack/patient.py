@@ -6,20 +6,12 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import EPOCH, AuditContext, age_days, age_years
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, text
 from qiandai.rules.model import RuleDefinition
 
 
 def _gender_text(value: ir.StringValue) -> ir.StringValue:
     return ibis.cases((value == "1", "男"), (value == "2", "女"), else_="未知")
-
-
-def _by_visit_and_point(f: ir.Table, *extra: str) -> ir.Table:
-    return f.group_by(["mdtrt_id", "kp_id", "name", *extra]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
-    )
 
 
 @TEMPLATES.register("gender_restricted_item")
@@ -28,7 +20,9 @@ def gender_restricted_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     kb = ctx.knowledge(rule.knowledge or "drug_gender")
     f = ctx.fee.inner_join(kb, ctx.fee.item_code == kb.code)
     f = f.filter(f.gender.isin(("1", "2")) & (f.gender != f.gender_right))
-    g = _by_visit_and_point(f.rename(limit_gender="gender_right"), "gender", "limit_gender")
+    g = group_lines(
+        f.rename(limit_gender="gender_right"), ["mdtrt_id", "kp_id", "name", "gender", "limit_gender"]
+    )
     evidence = (
         "「"
         + g.name
@@ -69,10 +63,9 @@ def age_group_restricted_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Tab
         else_=f.age >= child,
     )
     f = f.filter(too_old)
-    g = f.group_by(["mdtrt_id", "kp_id", "name", "target"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
+    g = group_lines(
+        f,
+        ["mdtrt_id", "kp_id", "name", "target"],
         age=f.age.min(),
         age_d=f.age_d.min(),
     )
@@ -104,10 +97,9 @@ def age_range_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.inner_join(kb, f.item_code == kb.code)
     f = f.mutate(age=age_years(f.birth, (EPOCH + f.fee_day.as_interval("D")).cast("date")))
     f = f.filter((f.age < low) | (f.age > high))
-    g = f.group_by(["mdtrt_id", "kp_id", "name"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
+    g = group_lines(
+        f,
+        ["mdtrt_id", "kp_id", "name"],
         age=f.age.min(),
     )
     evidence = (

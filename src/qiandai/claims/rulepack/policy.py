@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, money_text, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, money_text, text
 from qiandai.claims.schema import MATERNITY_INSUTYPES, WORK_INJURY_INSUTYPES
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
@@ -19,14 +19,6 @@ def _tier_text(value: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(*[(value == k, v) for k, v in TIER_TEXT.items()], else_="未知等级")
 
 
-def _group(f: ir.Table, *extra: str) -> ir.Table:
-    return f.group_by(["mdtrt_id", "kp_id", "name", *extra]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
-    )
-
-
 @TEMPLATES.register("institution_level_item")
 def institution_level_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """Drugs limited to institutions of tier ≥ ``min_tier`` used at a lower (known) tier."""
@@ -34,7 +26,7 @@ def institution_level_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = ctx.fee.filter(ctx.fee.hosp_tier.notnull())
     f = f.inner_join(kb, f.item_code == kb.code)
     f = f.filter(f.hosp_tier < f.min_tier)
-    g = _group(f, "min_tier", "hosp_tier")
+    g = group_lines(f, ["mdtrt_id", "kp_id", "name", "min_tier", "hosp_tier"])
     evidence = (
         "「"
         + g.name
@@ -60,7 +52,7 @@ def visit_type_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     kb = ctx.knowledge(rule.knowledge or "drug_visit_type")
     f = ctx.fee.inner_join(kb, ctx.fee.item_code == kb.code)
     f = f.filter(f.scene != f.required_scene)
-    g = _group(f, "required_scene", "scene")
+    g = group_lines(f, ["mdtrt_id", "kp_id", "name", "required_scene", "scene"])
     evidence = "「" + g.name + "」限" + g.required_scene + "使用，本次为" + g.scene + "就医"
     return emit(
         g,
@@ -89,7 +81,7 @@ def insurance_restricted_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Tab
             f"规则 {rule.rule_id} 的参数 insurance 只能是 工伤 或 生育，实际为 {insurance}"
         )
     f = f.filter(~qualifies.fill_null(False))
-    g = _group(f, "insutype")
+    g = group_lines(f, ["mdtrt_id", "kp_id", "name", "insutype"])
     evidence = "「" + g.name + f"」限{insurance}保险支付，参保人险种为" + g.insutype.fill_null("未知")
     return emit(
         g,

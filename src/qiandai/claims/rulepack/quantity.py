@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, text
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
 
@@ -82,10 +82,9 @@ def cycle_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         ["bkkp_sn", "mdtrt_id", "kp_id", "name", "max_count", "period_days", "fee_day", "amount"]
     ).aggregate(in_window=j.o_cnt.sum())
     hits = per_line.filter(per_line.in_window > per_line.max_count)
-    g = hits.group_by(["mdtrt_id", "kp_id", "name", "max_count", "period_days"]).aggregate(
-        fee_ids=hits.bkkp_sn.collect(order_by=hits.bkkp_sn),
-        amount=hits.amount.sum(),
-        first_day=hits.fee_day.min(),
+    g = group_lines(
+        hits,
+        ["mdtrt_id", "kp_id", "name", "max_count", "period_days"],
         top=hits.in_window.max(),
     )
     evidence = (
@@ -134,10 +133,9 @@ def course_days_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         raise RuleDefinitionError(f"规则 {rule.rule_id} 的参数 per 只能是 visit 或 person_year，实际为 {per}")
     ranked = f.mutate(day_rank=ibis.dense_rank().over(group_by=scope, order_by=f.fee_day) + 1)
     hits = ranked.filter(ranked.day_rank > ranked.max_days)
-    g = hits.group_by(["mdtrt_id", "kp_id", "name", "max_days"]).aggregate(
-        fee_ids=hits.bkkp_sn.collect(order_by=hits.bkkp_sn),
-        amount=hits.amount.sum(),
-        first_day=hits.fee_day.min(),
+    g = group_lines(
+        hits,
+        ["mdtrt_id", "kp_id", "name", "max_days"],
         days=hits.day_rank.max(),
     )
     evidence = (

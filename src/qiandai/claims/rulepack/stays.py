@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -20,10 +20,9 @@ def fee_outside_stay(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """Inpatient lines dated before the admission date or after the discharge date (dates inclusive)."""
     f = ctx.fee.filter((ctx.fee.scene == "住院") & ctx.fee.end_day.notnull())
     f = f.filter((f.fee_day < f.begn_day) | (f.fee_day > f.end_day))
-    g = f.group_by(["mdtrt_id", "begn_day", "end_day"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
-        amount=f.amount.sum(),
-        first_day=f.fee_day.min(),
+    g = group_lines(
+        f,
+        ["mdtrt_id", "begn_day", "end_day"],
         last_day=f.fee_day.max(),
         first_name=f.item_name.min(),
     )
