@@ -16,6 +16,8 @@ from qiandai.knowledge import KnowledgeBase
 from qiandai.store.database import database_url, make_engine, session_factory
 from qiandai.store.migrate import upgrade
 from qiandai.supervision.demo import DEMO_PASSWORDS, seed_demo_month
+from qiandai.transfers.demo import USERS as ANTIFRAUD_USERS
+from qiandai.transfers.demo import seed_demo_antifraud
 
 
 def demo(
@@ -38,6 +40,7 @@ def demo(
         upgrade()
         with console.status("写入一个月的监管工作（审核、处理、整改、举报、双随机）…"):
             lines = seed_demo_month(session_factory(make_engine()), audit_out)
+        lines += seed_demo_antifraud(session_factory(make_engine()))
         for line in lines:
             console.print(line)
     console.print("\n[bold]演示输出[/]")
@@ -47,5 +50,6 @@ def demo(
     console.print(f"  隔离数据：{audit_out / 'quarantine' / 'quarantine.csv'}")
     console.print(f"  标注数据：{data / 'ground_truth.parquet'}")
     console.print(f"  监管数据库：{database_url()}")
-    console.print("  演示账号：" + "，".join(f"{u}/{p}" for u, p in DEMO_PASSWORDS.items()))
+    accounts = [*DEMO_PASSWORDS, *ANTIFRAUD_USERS]
+    console.print("  演示账号（密码均为 qiandai-demo-2025）：" + "、".join(accounts))
     console.print("  启动服务：.venv/bin/qiandai serve  → http://127.0.0.1:8000/docs")
