@@ -15,9 +15,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
-from tx_helpers import PASSWORD, payload
-
-from conftest import add_personas
+from tx_helpers import PASSWORD, add_personas, payload
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -7,6 +7,10 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from qiandai.identity import service
+from qiandai.store.database import unit_of_work
 from qiandai.transfers.model import Transfer
 
 CST = timezone(timedelta(hours=8))
@@ -51,3 +55,27 @@ def token(client: Any, username: str) -> dict[str, str]:
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def add_personas(factory: sessionmaker[Session]) -> None:
+    """Bank teller, anti-fraud officer (Hangzhou), grid workers of two villages, an admin."""
+    with unit_of_work(factory) as s:
+        service.ensure_organisation(s, "GRID-A", "翠苑一村网格", "other", "330106")
+        service.ensure_organisation(s, "GRID-B", "西溪村网格", "other", "330106")
+        for name, roles, region, org in [
+            ("teller", "bank", None, None),
+            ("officer", "antifraud", "330100", None),
+            ("officer_sz", "antifraud", "440300", None),
+            ("grid_a", "grid", "330106", "GRID-A"),
+            ("grid_b", "grid", "330106", "GRID-B"),
+            ("admin", "admin", None, None),
+        ]:
+            service.create_user(
+                s,
+                username=name,
+                password=PASSWORD,
+                display_name=name,
+                roles=roles,
+                region_code=region,
+                org_code=org,
+            )

@@ -6,7 +6,6 @@ The process's :class:`~qiandai.transfers.runtime.TransferRuntime` is created on 
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,28 +20,18 @@ from qiandai.transfers import backtest, hold_service, scenario_store
 from qiandai.transfers.hold_service import HoldInstruction
 from qiandai.transfers.lists import ListKind
 from qiandai.transfers.model import Transfer
-from qiandai.transfers.runtime import TransferRuntime
+from qiandai.transfers.runtime import TransferRuntime, runtime_for
 from qiandai.transfers.scenario import DEFAULT_SCENARIO, ScenarioRule, Thresholds
 
 router = APIRouter(prefix="/api/transfers", tags=["反电诈资金拦截"])
 Bank = Annotated[Principal, Depends(require_roles(Role.BANK, Role.ADMIN))]
 Police = Annotated[Principal, Depends(require_roles(Role.ANTIFRAUD, Role.ADMIN))]
 PoliceOrBank = Annotated[Principal, Depends(require_roles(Role.ANTIFRAUD, Role.BANK, Role.ADMIN))]
-_lock = threading.Lock()
 
 
 def runtime(request: Request) -> TransferRuntime:
-    """The process's runtime (created, warmed up and its background loop started on first use)."""
-    state = request.app.state
-    found: TransferRuntime | None = getattr(state, "transfers", None)
-    if found is None:
-        with _lock:
-            found = getattr(state, "transfers", None)
-            if found is None:
-                found = TransferRuntime(state.session_factory)
-                found.start_background()
-                state.transfers = found
-    return found
+    """The process's runtime (see :func:`qiandai.transfers.runtime.runtime_for`)."""
+    return runtime_for(request.app.state)
 
 
 Runtime = Annotated[TransferRuntime, Depends(runtime)]

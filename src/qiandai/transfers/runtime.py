@@ -222,3 +222,21 @@ def _own_factory(factory: sessionmaker[Session], **pool: int) -> sessionmaker[Se
     if url.startswith("sqlite"):
         pool = {}
     return session_factory(make_engine(url, **pool))
+
+
+_runtime_lock = threading.Lock()
+
+
+def runtime_for(state: Any) -> TransferRuntime:
+    """The process's runtime kept on an application's ``state`` (created, warmed up and its background
+    loop started on first use). Every face (API, web console) reaches it through here, under one lock, so
+    only one runtime exists per application."""
+    found: TransferRuntime | None = getattr(state, "transfers", None)
+    if found is None:
+        with _runtime_lock:
+            found = getattr(state, "transfers", None)
+            if found is None:
+                found = TransferRuntime(state.session_factory)
+                found.start_background()
+                state.transfers = found
+    return found
