@@ -66,6 +66,7 @@ CATALOG: dict[str, str] = {
     "payee_punished": "收款人在惩戒名单",
     "payer_punished": "付款人在惩戒名单",
     "payee_allowlisted": "收款账户在白名单",
+    "payee_risk_account": "收款账户在断卡筛查高风险名单",
     "payment_page_risk": "支付页面风险分（0–100，网页支付）",
 }
 
@@ -110,6 +111,7 @@ def build_features(
     x["payee_punished"] = lists.punished(transfer.payee_account)
     x["payer_punished"] = lists.punished(transfer.payer_account)
     x["payee_allowlisted"] = lists.allowed(transfer.payer_account, transfer.payee_account)
+    x["payee_risk_account"] = lists.risk_account(transfer.payee_account)
     x["payment_page_risk"] = page_risk
     return x
 

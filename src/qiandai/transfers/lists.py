@@ -15,6 +15,7 @@ class ListKind(StrEnum):
     FRAUD_PHONE = "fraud_phone"  # 涉诈电话
     PUNISHED = "punished"  # 惩戒名单（账户）
     ALLOW = "allow"  # 白名单：收款账户，或「付款账号>收款账号」
+    RISK_ACCOUNT = "risk_account"  # 断卡筛查发布的高风险账户（疑似“两卡”/跑分账户）
 
     @property
     def label(self) -> str:
@@ -23,6 +24,7 @@ class ListKind(StrEnum):
             "fraud_phone": "涉诈电话",
             "punished": "惩戒名单",
             "allow": "白名单",
+            "risk_account": "高风险账户（断卡筛查）",
         }[self.value]
 
 
@@ -46,6 +48,9 @@ class ListIndex:
 
     def punished(self, account: str) -> bool:
         return account in self._sets[ListKind.PUNISHED]
+
+    def risk_account(self, account: str) -> bool:
+        return account in self._sets[ListKind.RISK_ACCOUNT]
 
     def fraud_phone(self, number: str | None) -> bool | None:
         if not number:
