@@ -21,6 +21,7 @@ class Role(StrEnum):
     ANTIFRAUD = "antifraud"
     BANK = "bank"
     GRID = "grid"
+    GOVERNANCE = "governance"
 
     @property
     def label(self) -> str:
@@ -38,6 +39,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ANTIFRAUD: "反诈中心民警",
     Role.BANK: "银行工作人员",
     Role.GRID: "网格员",
+    Role.GOVERNANCE: "反诈办/平安办工作人员",
 }
 
 
