@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from qiandai import __version__
-from qiandai.cli import claims, datagen, demo, kb, rules, screening, serve, supervision, texts, transfers
+from qiandai.cli import (
+    claims,
+    datagen,
+    demo,
+    governance,
+    kb,
+    rules,
+    screening,
+    serve,
+    supervision,
+    texts,
+    transfers,
+)
 
 app = typer.Typer(no_args_is_help=True, help="钱袋 Qiandai 反欺诈监管平台", add_completion=False)
 app.add_typer(claims.app, name="claims", help="医保智能审核：审核、评估")
@@ -18,6 +30,11 @@ app.add_typer(transfers.app, name="transfers", help="反电诈资金拦截：决
 datagen.app.command("transfers")(transfers.datagen)
 app.add_typer(texts.app, name="texts", help="诈骗识别：手法知识库、文本/链接/支付页检查、训练评估、案件分类")
 app.add_typer(screening.app, name="screening", help="断卡筛查：涉诈账户、涉诈电话卡、惩戒名单、开户核验")
+app.add_typer(
+    governance.app,
+    name="governance",
+    help="反诈治理：单位、案件统计、无诈评价、App推广、宣传、重点人员、通报",
+)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 
