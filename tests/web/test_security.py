@@ -179,3 +179,16 @@ def test_login_is_rate_limited(client: TestClient, monkeypatch: pytest.MonkeyPat
     form = {"username": "rev", "password": "wrong", "csrf_token": token}
     codes = [client.post("/login", data=form).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_api_calls_authenticated_only_by_the_session_cookie_need_the_csrf_token(client: TestClient) -> None:
+    _login(client, "rev")
+    url = "/api/supervision/findings/999999/reveal"
+    r = client.post(url)
+    assert r.status_code == 403 and "X-CSRF-Token" in r.json()["message"]
+    token = client.cookies.get("qiandai_csrf")
+    r = client.post(url, headers={"X-CSRF-Token": token, "Origin": "https://evil.example"})
+    assert r.status_code == 403 and "来源" in r.json()["message"]
+    r = client.post(url, data={"reason": "核查需要"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 404  # authenticated, the check passed: the finding does not exist
+    assert client.get("/api/auth/me").status_code == 200  # safe methods need no token

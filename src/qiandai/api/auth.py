@@ -2,13 +2,20 @@
 
 ``current_principal`` accepts ``Authorization: Bearer <token>`` or the ``qiandai_session`` cookie set by
 login. ``require_roles(*roles)`` additionally demands one of ``roles`` (403 otherwise).
+
+A cookie is sent by the browser on its own, so an unsafe request (POST, PUT, PATCH, DELETE) that
+authenticates *only* by the cookie must also prove it comes from our pages: no foreign ``Origin`` and the
+browser's CSRF token (``qiandai_csrf`` cookie) repeated in the ``X-CSRF-Token`` header — the same double
+submit the web console uses. Bearer-token callers (scripts, other systems) are not affected.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -21,23 +28,46 @@ from qiandai.identity.principal import Principal
 from qiandai.identity.roles import Role
 
 COOKIE = "qiandai_session"
+CSRF_COOKIE = "qiandai_csrf"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _token_of(request: Request) -> str | None:
+def _bearer_of(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.cookies.get(COOKIE)
+    return None
+
+
+def _token_of(request: Request) -> str | None:
+    return _bearer_of(request) or request.cookies.get(COOKIE)
+
+
+def _check_cookie_request(request: Request) -> None:
+    """Refuse a cookie-authenticated unsafe request from a foreign origin or without the CSRF token."""
+    if request.method not in UNSAFE:
+        return
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise PermissionDeniedError("请求来源不被允许")
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise PermissionDeniedError("使用登录 Cookie 调用接口时须在 X-CSRF-Token 请求头中提供页面令牌")
 
 
 def current_principal(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
 ) -> Principal:
     """The logged-in caller; 401 (AuthenticationError) when no valid token or cookie is present."""
-    token = _token_of(request)
-    if not token:
-        raise AuthenticationError("未登录或登录已失效")
+    token = _bearer_of(request)
+    if token is None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            raise AuthenticationError("未登录或登录已失效")
+        _check_cookie_request(request)
     return service.principal_for_token(session, token)
 
 
