@@ -204,6 +204,43 @@ def self_inspections(repo: Repo) -> list[dict[str, Any]]:
             "problem_count": r.problem_count,
             "problem_amount": r.problem_amount,
             "refund_amount": r.refund_amount,
+            "status": r.status,
+            "status_label": selfinspection.STATUS_LABELS.get(r.status, r.status),
+            "review_opinion": r.review_opinion,
         }
         for r in selfinspection.list_reports(repo)
     ]
+
+
+class RefundIn(BaseModel):
+    amount: Amount
+    voucher: str = Field(min_length=1, max_length=60, description="退回凭证号（同一凭证号只登记一次）")
+
+
+class SelfReviewIn(BaseModel):
+    accepted: bool
+    opinion: str = Field(min_length=1, max_length=2000)
+
+
+def _self_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "institution_code": r.institution_code,
+        "period": r.period,
+        "problem_amount": r.problem_amount,
+        "refund_amount": r.refund_amount,
+        "status": r.status,
+        "status_label": selfinspection.STATUS_LABELS.get(r.status, r.status),
+        "reviewed_by": r.reviewed_by,
+        "review_opinion": r.review_opinion,
+    }
+
+
+@router.post("/self-inspections/{report_id}/refunds", summary="登记自查主动退回（按凭证号幂等）")
+def self_refund(report_id: int, body: RefundIn, repo: Repo) -> dict[str, Any]:
+    return _self_out(selfinspection.record_refund(repo, report_id, body.amount, body.voucher))
+
+
+@router.post("/self-inspections/{report_id}/review", summary="医保部门审核自查报告（认可或退回补充）")
+def self_review(report_id: int, body: SelfReviewIn, repo: Repo) -> dict[str, Any]:
+    return _self_out(selfinspection.review(repo, report_id, body.accepted, body.opinion))

@@ -150,6 +150,20 @@ def propose(report_id: int, repo: Repo) -> dict[str, Any]:
     return _reward(whistle.propose_reward(repo, report_id))
 
 
+@router.get("/rewards", summary="举报奖励列表（不含举报人身份）")
+def rewards(repo: Repo, status: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {**_reward(w), "subject": r.subject, "institution_code": r.institution_code}
+        for w, r in whistle.list_rewards(repo, status)
+    ]
+
+
+@router.post("/reports/{report_id}/finding", status_code=201, summary="查实举报转为待立案疑点（幂等）")
+def report_finding(report_id: int, repo: Repo) -> dict[str, Any]:
+    f = whistle.report_to_finding(repo, report_id)
+    return {"finding_id": f.id, "stage": f.stage, "confirmed_amount": f.confirmed_amount}
+
+
 @router.post("/reports/{report_id}/reward/approve", summary="审批举报奖励（领导）")
 def approve(report_id: int, repo: Repo) -> dict[str, Any]:
     return _reward(whistle.approve_reward(repo, report_id))
@@ -205,6 +219,34 @@ def blacklist_xlsx(repo: Repo) -> Response:
 def circular(body: CircularIn, repo: Repo) -> dict[str, Any]:
     c = credit.create_circular(repo, body.title, body.body, body.case_ids)
     return {"id": c.id, "title": c.title, "published_at": c.published_at}
+
+
+@router.get("/circulars", summary="通报列表（本辖区，含待签发）")
+def circulars(repo: Repo, published: bool | None = None) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "case_ids": c.case_ids,
+            "created_at": c.created_at,
+            "published_at": c.published_at,
+        }
+        for c in credit.list_circulars(repo, published)
+    ]
+
+
+@public_router.get("/circulars", summary="已发布的典型案例通报（曝光台）")
+def public_circulars(session: DbSession) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "body": c.body,
+            "published_at": c.published_at,
+            "cases": credit.circular_items(session, c),
+        }
+        for c in credit.published_circulars(session)
+    ]
 
 
 @router.post("/circulars/{circular_id}/publish", summary="签发通报（领导）")

@@ -328,3 +328,52 @@ def submit_major_report(
 
 def major_reports(repo: ScopedRepository) -> list[MajorReport]:
     return repo.all(repo.select(MajorReport).order_by(MajorReport.id))
+
+
+def list_circulars(repo: ScopedRepository, published: bool | None = None) -> list[Circular]:
+    """Circulars in the caller's region (institution users see none: drafts are internal)."""
+    if not repo.principal.has_role(*STAFF):
+        raise PermissionDeniedError("无权查看通报")
+    stmt = repo.select(Circular).order_by(Circular.id.desc())
+    if published is not None:
+        stmt = stmt.where(
+            Circular.published_at.is_not(None) if published else Circular.published_at.is_(None)
+        )
+    return repo.all(stmt)
+
+
+def decided_cases(repo: ScopedRepository) -> list[Case]:
+    """Cases in scope that a circular may include (decided or closed)."""
+    return repo.all(repo.select(Case).where(Case.status.in_(["decided", "closed"])).order_by(Case.id))
+
+
+def circular_items(session: Any, circular: Circular) -> list[dict[str, str]]:
+    """The typical cases of ``circular`` as printed (title and text; persons by masked name only)."""
+    from qiandai.identity.principal import Principal
+
+    reader = ScopedRepository(session, Principal(0, "circular", "通报", frozenset({Role.ADMIN})))
+    items = []
+    for cid in circular.case_ids:
+        case = session.get(Case, cid)
+        decision = session.scalars(select(Decision).where(Decision.case_id == cid)).one_or_none()
+        if case is not None and decision is not None:
+            items.append(
+                {"case_no": case.case_no, "title": case.title, "text": _circular_text(reader, case, decision)}
+            )
+    return items
+
+
+def published_circulars(session: Any) -> list[Circular]:
+    """Every published circular, newest first: public information (曝光台), no login needed."""
+    stmt = select(Circular).where(Circular.published_at.is_not(None)).order_by(Circular.published_at.desc())
+    return list(session.scalars(stmt).all())
+
+
+def published_circular(session: Any, circular_id: int) -> Circular:
+    """One published circular; a draft or a missing one is 404 to the public."""
+    from qiandai.domain.errors import NotFoundError
+
+    circ = session.get(Circular, circular_id)
+    if circ is None or circ.published_at is None:
+        raise NotFoundError("通报不存在")
+    return circ

@@ -149,6 +149,7 @@ def seed_demo_month(
             {"article": "40", "multiple": "2", "suspension_months": 6},
             "demo-case-2",
         )
+        _await_case(repos | {"inst": repos["inst_a"]}, inst_a, 3, start + timedelta(days=6))
         first = ops.findings(stage="first_review", limit=40)
         review.bulk(
             repos["auditor"], [f.id for f in first[:20]], review.Move("pass"), now=start + timedelta(days=9)
@@ -201,12 +202,34 @@ def seed_demo_month(
             decided,
         )
         credit.publish_circular(repos["leader"], c.id)
+        credit.create_circular(
+            repos["reviewer"],
+            "关于欺诈骗取医保基金典型案例的通报（第二期）",
+            "现将查处的欺诈骗保典型案例通报如下，请各定点医药机构引以为戒。",
+            decided[-1:],
+        )
         credit.compute_ratings(repos["reviewer"], start.strftime("%Y-%m"), now)
         lines.append(
             f"演示工作量：案件 {len(decided)} 件，整改事项 {len(ops.rectifications())} 项，"
-            "抽查 1 次，举报 3 件"
+            "抽查 1 次，举报 4 件，通报 2 期（1 期待签发）"
         )
     return lines
+
+
+def _await_case(repos: dict[str, ScopedRepository], code: str, n: int, start: datetime) -> None:
+    """Take ``n`` points of ``code`` to 待立案处理 without opening a case (the 立案 page has work)."""
+    aud, rev = repos["auditor"], repos["reviewer"]
+    ids = [f.id for f in aud.findings(stage="first_review", institution_code=code, limit=n)]
+    if not ids:
+        return
+    review.bulk(aud, ids, review.Move("pass"), now=start)
+    review.bulk(rev, ids, review.Move("confirm"), now=start + timedelta(days=1))
+    for fid in ids:
+        review.act(rev, fid, review.Move("reject_appeal", reason="说明不成立"), now=start + timedelta(days=9))
+        f = aud.findings_by_ids([fid])[0]
+        review.act(
+            aud, fid, review.Move("conclude", confirmed_amount=f.amount), now=start + timedelta(days=10)
+        )
 
 
 def _evidence(repo: ScopedRepository, item_id: int) -> int:
@@ -247,6 +270,20 @@ def _reports(repos: dict[str, ScopedRepository], inst_a: str, inst_b: str, start
         now=start + timedelta(days=10),
     )
     whistle.accept(intake, r2.id, True, "转稽核科核查", now=start + timedelta(days=12))
+    r4 = whistle.submit(
+        public,
+        subject="冒名住院",
+        content="有人冒用他人医保卡住院结算。",
+        anonymous=False,
+        reporter={"name": "王五", "phone": "13900005678"},
+        institution_code=inst_b,
+        region_code=None,
+        alleged_amount=Decimal("12000"),
+        now=start + timedelta(days=4),
+    )
+    whistle.accept(intake, r4.id, True, "线索清楚", now=start + timedelta(days=5))
+    whistle.conclude(intake, r4.id, Decimal("9860.00"), "查实冒名住院结算", now=start + timedelta(days=22))
+    whistle.propose_reward(intake, r4.id)  # pending the leader's approval
     whistle.submit(
         public,
         subject="药店串换药品",

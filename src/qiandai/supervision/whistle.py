@@ -22,9 +22,10 @@ from qiandai.identity.service import log_unmasked_view
 from qiandai.store.base import now_utc
 from qiandai.supervision import crypto, events
 from qiandai.supervision.config import get_config
-from qiandai.supervision.models import Institution, Report, Reward
+from qiandai.supervision.models import Finding, Institution, Report, Reward
 from qiandai.supervision.money import money as to_money
 from qiandai.supervision.repository import ScopedRepository
+from qiandai.supervision.stages import DECISION
 
 PUBLIC = Principal(user_id=0, username="public", display_name="举报人")
 STATUS_LABELS = {
@@ -237,3 +238,76 @@ def list_reports(repo: ScopedRepository, status: str | None = None) -> list[Repo
 def institution_name(repo: ScopedRepository, code: str | None) -> str | None:
     inst = repo.institution_any(code) if code else None
     return inst.name if isinstance(inst, Institution) else None
+
+
+REWARD_LABELS = {"proposed": "已核定，待审批", "approved": "已审批，待发放", "paid": "已发放"}
+
+
+def list_rewards(repo: ScopedRepository, status: str | None = None) -> list[tuple[Reward, Report]]:
+    """Rewards with their reports, in the caller's scope (by the report's region and institution)."""
+    _staff(repo, Role.INTAKE, Role.LEADER, Role.AUDITOR)
+    stmt = (
+        repo.select(Report)
+        .join(Reward, Reward.report_id == Report.id)
+        .add_columns(Reward)
+        .order_by(Reward.id)
+    )
+    if status:
+        stmt = stmt.where(Reward.status == status)
+    return [(reward, report) for report, reward in repo.session.execute(stmt).all()]
+
+
+def awaiting_reward(repo: ScopedRepository) -> list[Report]:
+    """Verified reports in scope whose reward has not been computed yet."""
+    _staff(repo, Role.INTAKE, Role.LEADER, Role.AUDITOR)
+    has_reward = select(Reward.id).where(Reward.report_id == Report.id).exists()
+    stmt = repo.select(Report).where(Report.status == "verified", ~has_reward).order_by(Report.id)
+    return repo.all(stmt)
+
+
+def report_finding_key(report: Report) -> str:
+    return f"REPORT-{report.receipt_code}"
+
+
+def report_to_finding(repo: ScopedRepository, report_id: int, now: datetime | None = None) -> Finding:
+    """Turn a verified report against an institution into a confirmed point awaiting a case (待立案处理),
+    so that it can be opened as a case (立案) with the institution's other points. Idempotent: a second
+    call returns the same point. The point carries no reporter information."""
+    if not repo.principal.has_role(Role.AUDITOR, Role.REVIEWER):
+        raise PermissionDeniedError("仅稽核员、审核员可将举报线索转为待立案疑点")
+    report = repo.get(Report, report_id, "举报")
+    key = report_finding_key(report)
+    existing = repo.session.scalars(select(Finding).where(Finding.finding_id == key)).one_or_none()
+    if existing is not None:
+        return existing
+    if report.status not in ("verified", "rewarded") or not report.verified_amount:
+        raise ConflictError("只有查实（有查实金额）的举报可以转为待立案疑点")
+    if report.institution_code is None:
+        raise ConflictError("该举报未指明被举报机构，不能转为机构案件的疑点")
+    now = now or now_utc()
+    finding = repo.add(
+        Finding(
+            finding_id=key,
+            run_id=None,
+            source="report",
+            rule_id="report",
+            rule_code="JB",
+            rule_name=f"举报查实：{report.subject}"[:200],
+            result_type="明确违规",
+            institution_code=report.institution_code,
+            region_code=report.region_code,
+            amount=report.verified_amount,
+            evidence=report.conclusion or report.subject,
+            stage=DECISION,
+            confirmed_amount=report.verified_amount,
+            self_reported=False,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    events.record(
+        repo, "finding", finding.id, "from_report", to_state=DECISION, detail={"report": report.id}, at=now
+    )
+    events.record(repo, "report", report.id, "to_finding", detail={"finding": finding.id}, at=now)
+    return finding

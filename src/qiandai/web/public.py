@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Form, Request, Response
 
 from qiandai.domain.errors import InvalidInputError, NotFoundError
-from qiandai.supervision import whistle
+from qiandai.supervision import credit, whistle
 from qiandai.supervision.repository import ScopedRepository
 from qiandai.web import forms
 from qiandai.web.deps import DbSession
@@ -97,3 +97,25 @@ def status(
             request, "public/status.html", {"error": "未找到该回执编号，请核对后重试"}, status_code=404
         )
     return render(request, "public/status.html", {"result": found})
+
+
+exposure_router = page_router("/exposure")
+extra_routers = (exposure_router,)
+
+
+@exposure_router.get("")
+def exposure(request: Request, session: DbSession) -> Response:
+    """曝光台: published circulars of typical cases, public (no login), phone-width first."""
+    items = [(c, credit.circular_items(session, c)) for c in credit.published_circulars(session)]
+    return render(request, "public/exposure.html", {"circulars": items})
+
+
+@exposure_router.get("/{circular_id}")
+def exposure_one(request: Request, circular_id: int, session: DbSession) -> Response:
+    """One published circular; drafts answer 404 like missing ones."""
+    circ = credit.published_circular(session, circular_id)
+    return render(
+        request,
+        "public/exposure.html",
+        {"circulars": [(circ, credit.circular_items(session, circ))], "one": True},
+    )

@@ -8,8 +8,10 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from qiandai.domain.errors import NotFoundError
 from qiandai.supervision import cases, documents, penalties
 from qiandai.supervision.models import Case, Decision, Document, Institution
 from qiandai.supervision.repository import ScopedRepository
@@ -98,6 +100,17 @@ def case_page(request: Request, case_id: int, repo: Repo) -> Response:
 @router.get("/cases/{case_id}/print")
 def case_print(request: Request, case_id: int, repo: Repo) -> Response:
     return render(request, "yb/case_print.html", _context(repo, case_id))
+
+
+@router.get("/cases/{case_id}/decision/print")
+def decision_print(case_id: int, repo: Repo) -> Response:
+    """The 处罚决定书 as a printable web page (same template and text as the stored PDF)."""
+    case = repo.get(Case, case_id, "案件")
+    decision = repo.session.scalars(select(Decision).where(Decision.case_id == case.id)).one_or_none()
+    if decision is None:
+        raise NotFoundError("该案件尚未作出处罚决定")
+    template, context = documents.decision_context(repo, case, decision)
+    return HTMLResponse(documents.render_html(template, **context))
 
 
 def _penalty(article: str, multiple: str, suspension: str) -> dict[str, object]:

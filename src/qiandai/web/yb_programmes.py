@@ -111,6 +111,16 @@ def draws(request: Request, repo: Repo) -> Response:
     return render(request, "yb/draws.html", {"draws": rows, "can_draw": can_draw})
 
 
+@draw_router.get(".xlsx")
+def draws_export(repo: Repo) -> Response:
+    rows = [
+        [d.draw_no, d.title, d.seed, d.created_at, d.created_by, d.published_at]
+        for d in repo.all(repo.select(Draw).order_by(Draw.id.desc()))
+    ]
+    headers = ["抽取编号", "名称", "随机种子", "抽取时间", "抽取人", "公开时间"]
+    return xlsx_response(Table("双随机抽取记录", headers, rows), "双随机抽取记录.xlsx")
+
+
 @draw_router.post("")
 def new_draw(
     request: Request,

@@ -13,6 +13,7 @@ from qiandai.identity.roles import Role
 from qiandai.supervision.models import ImportRun
 from qiandai.web import audit_jobs
 from qiandai.web.deps import DbSession, User, require
+from qiandai.web.exports import Table, xlsx_response
 from qiandai.web.flash import done
 from qiandai.web.routing import page_router
 from qiandai.web.runs_store import manifest
@@ -28,6 +29,23 @@ def runs(request: Request, session: DbSession, me: User) -> Response:
     rows = session.scalars(select(ImportRun).order_by(ImportRun.imported_at.desc())).all()
     ctx = {"runs": rows, "jobs": audit_jobs.jobs(), "can_start": me.has_role(Role.AUDITOR, Role.ADMIN)}
     return render(request, "yb/runs.html", ctx)
+
+
+@router.get(".xlsx")
+def runs_export(session: DbSession) -> Response:
+    rows = [
+        [
+            r.run_id,
+            f"{r.rule_set} v{r.rule_set_version}",
+            r.finding_count,
+            r.amount,
+            r.imported_at,
+            r.imported_by,
+        ]
+        for r in session.scalars(select(ImportRun).order_by(ImportRun.imported_at.desc())).all()
+    ]
+    headers = ["审核批次", "规则集", "疑点数", "涉及金额（元）", "导入时间", "导入人"]
+    return xlsx_response(Table("审核批次", headers, rows, frozenset({3})), "审核批次.xlsx")
 
 
 @router.post("")

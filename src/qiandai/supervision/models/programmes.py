@@ -112,3 +112,8 @@ class SelfInspection(Base):
     refund_amount: Mapped[Decimal] = mapped_column(Money)
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now_utc)
+    # the bureau's acceptance (受理审核): submitted → accepted | returned (→ accepted after more refund)
+    status: Mapped[str] = mapped_column(String(16), default="submitted", server_default="submitted")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    review_opinion: Mapped[str | None] = mapped_column(Text)
