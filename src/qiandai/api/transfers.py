@@ -6,17 +6,23 @@ The process's :class:`~qiandai.transfers.runtime.TransferRuntime` is created on 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from qiandai.api.auth import DbSession, require_roles
+from qiandai.api.auth import COOKIE, DbSession, require_roles
+from qiandai.domain.errors import AuthenticationError, PermissionDeniedError
+from qiandai.identity import service
 from qiandai.identity.principal import Principal
 from qiandai.identity.roles import Role
 from qiandai.store.database import unit_of_work
-from qiandai.transfers import backtest, hold_service, scenario_store
+from qiandai.transfers import backtest, hold_service, labels, merchant_registry, scenario_store
 from qiandai.transfers.hold_service import HoldInstruction
 from qiandai.transfers.lists import ListKind
 from qiandai.transfers.model import Transfer
@@ -37,10 +43,58 @@ def runtime(request: Request) -> TransferRuntime:
 Runtime = Annotated[TransferRuntime, Depends(runtime)]
 
 
+class _PrincipalCache:
+    """Bearer token → principal for a few seconds, for the decision hot path only.
+
+    Every other endpoint checks the token in the database on each request. The decision endpoint is
+    called a thousand times a second by a handful of bank systems with long-lived tokens; looking the
+    token up each time costs a transaction per decision. A logout or a deactivated user therefore takes
+    effect on this endpoint within ``ttl`` seconds (docs/adr/0024-transfer-http-hot-path.md).
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
+        if not token:
+            raise AuthenticationError("未登录或登录已失效")
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        found = self._items.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        with unit_of_work(request.app.state.session_factory) as session:
+            principal = service.principal_for_token(session, token)
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now + self.ttl, principal)
+        return principal
+
+
+_principals = _PrincipalCache()
+
+
+def decision_caller(request: Request) -> Principal:
+    """The bank (or admin) calling ``/decide``: 401 without a live token, 403 for other roles."""
+    principal = _principals.get(request)
+    if not principal.has_role(Role.BANK, Role.ADMIN):
+        raise PermissionDeniedError(f"无权执行此操作（需要角色：{Role.BANK.label}、{Role.ADMIN.label}）")
+    return principal
+
+
 @router.post("/decide", summary="实时决策：放行 / 提示核实 / 延迟到账 / 拦截")
-def decide(body: Transfer, rt: Runtime, _: Bank) -> dict[str, Any]:
-    """Decide one transfer; stored before answering; the same transfer_id answers the first decision."""
-    return rt.decide(body)
+def decide(body: Transfer, rt: Runtime, _: Annotated[Principal, Depends(decision_caller)]) -> Response:
+    """Decide one transfer; stored before answering; the same transfer_id answers the first decision.
+
+    The answer is a plain dict of JSON types, serialised once here (no second encoding pass)."""
+    answer = rt.decide(body)
+    return Response(json.dumps(answer, ensure_ascii=False, default=str), media_type="application/json")
 
 
 @router.post("/holds", summary="公安指令：紧急止付、快速冻结、续期、解冻、资金返还")
@@ -72,6 +126,33 @@ def hold_detail(hold_id: str, session: DbSession, _: PoliceOrBank) -> dict[str, 
 @router.post("/holds/expire", summary="处理到期的止付/冻结（后台每 30 秒也会执行）")
 def expire(rt: Runtime, _: Police) -> dict[str, Any]:
     return {"expired": rt.expire_holds()}
+
+
+class MerchantIn(BaseModel):
+    """A merchant's registration for the payment-page checks of the online channel."""
+
+    name: str = Field(min_length=1, max_length=100, description="商户名称")
+    domains: list[str] = Field(min_length=1, max_length=50, description="登记的付款页面域名（含子域名）")
+    ip_networks: list[str] = Field(default=[], max_length=200, description="登记的服务器 IP 或 CIDR 地址段")
+    validity_seconds: int = Field(default=900, ge=1, le=7 * 86400, description="订单有效期（秒）")
+    confirm_amount: float = Field(default=5000.0, ge=0, description="需二次确认的金额门槛（元）")
+    strict_ip: bool = Field(default=False, description="IP 不在登记地址段内时直接拦截")
+
+
+@router.get("/merchants", summary="已登记商户（付款页面域名、IP、订单有效期）")
+def merchants(_: PoliceOrBank) -> list[dict[str, Any]]:
+    return merchant_registry.list_merchants()
+
+
+@router.put("/merchants/{merchant_id}", summary="登记或更新商户的付款页面域名与 IP")
+def put_merchant(merchant_id: str, body: MerchantIn, _: PoliceOrBank) -> dict[str, Any]:
+    return merchant_registry.put_merchant(merchant_id, **body.model_dump())
+
+
+@router.delete("/merchants/{merchant_id}", summary="注销商户登记")
+def delete_merchant(merchant_id: str, _: PoliceOrBank) -> dict[str, Any]:
+    merchant_registry.remove_merchant(merchant_id)
+    return {"removed": merchant_id}
 
 
 class ListChange(BaseModel):
@@ -156,3 +237,29 @@ class BacktestIn(BaseModel):
 def run_backtest(version: int, body: BacktestIn, session: DbSession, _: Police) -> dict[str, Any]:
     scenario = scenario_store.get(session, DEFAULT_SCENARIO, version)
     return backtest.backtest_stored(session, scenario, body.start, body.end).as_dict()
+
+
+@router.get(
+    "/scenarios/shadow/report", summary="影子版本对比：与生效版本的决策差异及（有标注时）精确率、召回率"
+)
+def shadow_report(
+    session: DbSession, _: PoliceOrBank, start: datetime | None = None, end: datetime | None = None
+) -> dict[str, Any]:
+    return backtest.shadow_report(session, start, end)
+
+
+class LabelIn(BaseModel):
+    transfer_id: str = Field(max_length=200)
+    label: str = Field(max_length=20, description="fraud 诈骗 / normal 正常")
+    fraud_type: str = Field(default="", max_length=200)
+
+
+class LabelsIn(BaseModel):
+    items: list[LabelIn] = Field(min_length=1, max_length=100_000)
+    source: str = Field(default="api", max_length=64)
+
+
+@router.post("/labels", summary="导入回测标注（按转账编号覆盖；错误行逐条说明）")
+def import_labels(body: LabelsIn, session: DbSession, _: Police) -> dict[str, Any]:
+    items = [i.model_dump() for i in body.items]
+    return labels.import_items(session, items, body.source).as_dict()

@@ -23,9 +23,13 @@ app = typer.Typer(no_args_is_help=True)
 holds_app = typer.Typer(no_args_is_help=True)
 scenario_app = typer.Typer(no_args_is_help=True)
 warnings_app = typer.Typer(no_args_is_help=True)
+labels_app = typer.Typer(no_args_is_help=True)
+merchants_app = typer.Typer(no_args_is_help=True)
 app.add_typer(holds_app, name="holds", help="止付、冻结、续期、解冻、返还")
 app.add_typer(scenario_app, name="scenario", help="场景版本：查看、草稿、发布、影子、回测")
 app.add_typer(warnings_app, name="warnings", help="预警劝阻：单位、预警、统计")
+app.add_typer(labels_app, name="labels", help="回测标注：导入（诈骗/正常）")
+app.add_typer(merchants_app, name="merchants", help="商户登记：付款页面域名、IP、订单有效期（网上支付核验）")
 
 
 def _runtime() -> TransferRuntime:
@@ -265,6 +269,81 @@ def scenario_backtest(version: int) -> None:
 
     with user_errors(), unit_of_work(_factory()) as s:
         _print(backtest.backtest_stored(s, scenario_store.get(s, DEFAULT_SCENARIO, version)).as_dict())
+
+
+@scenario_app.command("shadow-report")
+def scenario_shadow_report() -> None:
+    """影子版本与生效版本的决策对比（有标注时给出双方的精确率、召回率）。"""
+    from qiandai.store.database import unit_of_work
+    from qiandai.transfers import backtest
+
+    with user_errors(), unit_of_work(_factory()) as s:
+        _print(backtest.shadow_report(s))
+
+
+@labels_app.command("import")
+def labels_import(
+    file: Annotated[Path, typer.Argument(help="CSV：transfer_id, label(fraud/normal)[, fraud_type]")],
+    source: Annotated[str, typer.Option(help="来源说明（缺省为文件名）")] = "",
+) -> None:
+    """导入回测标注：按转账编号写入（重复导入不变，修正的标注覆盖旧值）；错误行列出行号和原因。"""
+    from qiandai.store.database import unit_of_work
+    from qiandai.transfers import labels
+
+    with user_errors(), unit_of_work(_factory()) as s:
+        report = labels.import_csv(s, file, source)
+    console.print(report.summary())
+    for row, reason in report.errors[:200]:
+        console.print(f"  第 {row} 行：{reason}")
+    if len(report.errors) > 200:
+        console.print(f"  …… 另有 {len(report.errors) - 200:,} 行错误未列出")
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
+@merchants_app.command("add")
+def merchants_add(
+    merchant_id: Annotated[str, typer.Argument(help="商户编号")],
+    name: Annotated[str, typer.Option(help="商户名称")],
+    domain: Annotated[list[str], typer.Option(help="登记域名（可多次）")],
+    ip: Annotated[list[str] | None, typer.Option(help="登记 IP 或 CIDR（可多次）")] = None,
+    validity: Annotated[int, typer.Option(help="订单有效期（秒）")] = 900,
+    confirm_amount: Annotated[float, typer.Option(help="二次确认金额门槛（元）")] = 5000.0,
+    strict_ip: Annotated[bool, typer.Option(help="IP 不符时直接拦截")] = False,
+) -> None:
+    """登记或更新商户（与 qiandai texts merchants add 写同一登记文件）。"""
+    from qiandai.transfers import merchant_registry
+
+    with user_errors():
+        merchant_registry.put_merchant(
+            merchant_id,
+            name=name,
+            domains=domain,
+            ip_networks=ip,
+            validity_seconds=validity,
+            confirm_amount=confirm_amount,
+            strict_ip=strict_ip,
+        )
+    console.print(f"已登记商户 {merchant_id}")
+
+
+@merchants_app.command("list")
+def merchants_list() -> None:
+    """列出已登记商户。"""
+    from qiandai.transfers import merchant_registry
+
+    with user_errors():
+        _print(merchant_registry.list_merchants())
+
+
+@merchants_app.command("remove")
+def merchants_remove(merchant_id: Annotated[str, typer.Argument(help="商户编号")]) -> None:
+    """注销商户登记。"""
+    from qiandai.transfers import merchant_registry
+
+    with user_errors():
+        merchant_registry.remove_merchant(merchant_id)
+    console.print(f"已注销商户 {merchant_id}")
 
 
 def datagen(

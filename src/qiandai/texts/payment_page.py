@@ -60,62 +60,109 @@ class PaymentPageContext:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One thing the check found: a stable ``code`` (for callers that weigh findings themselves, such as
+    the transfer decision engine) and its Chinese reason."""
+
+    code: str
+    reason: str
+
+
+#: Finding codes: those that make the verdict ``reject`` and those that ask for a second confirmation.
+REJECT_CODES = frozenset(
+    {
+        "unknown_merchant",
+        "step_order",
+        "future_step",
+        "expired",
+        "domain_mismatch",
+        "ip_strict",
+        "captcha_failed",
+    }
+)
+CONFIRM_CODES = frozenset({"plain_http", "ip_mismatch", "captcha_missing", "amount_threshold", "new_device"})
+
+
+@dataclass(frozen=True)
 class PaymentPageVerdict:
     decision: PaymentDecision
     second_confirmation_required: bool
     reasons: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+
+    def codes(self) -> frozenset[str]:
+        return frozenset(f.code for f in self.findings)
 
 
 def check_payment_page(ctx: PaymentPageContext, registry: MerchantRegistry) -> PaymentPageVerdict:
     """Verdict for one payment submission (see the module docstring for the decision table)."""
     _validate(ctx)
-    reject: list[str] = []
-    confirm: list[str] = []
+    reject: list[Finding] = []
+    confirm: list[Finding] = []
     try:
         merchant = registry.get(ctx.merchant_id)
     except NotFoundError:
-        return PaymentPageVerdict(
-            PaymentDecision.REJECT, False, (f"商户 {ctx.merchant_id} 未登记，不能确认收款方真实身份",)
-        )
+        found = Finding("unknown_merchant", f"商户 {ctx.merchant_id} 未登记，不能确认收款方真实身份")
+        return PaymentPageVerdict(PaymentDecision.REJECT, False, (found.reason,), (found,))
     window = timedelta(seconds=merchant.validity_seconds)
     steps = sorted(ctx.steps, key=lambda s: s.at)
     if list(ctx.steps) != steps:
-        reject.append("支付步骤时间顺序异常（后一步早于前一步），疑似被篡改或重放")
+        reject.append(Finding("step_order", "支付步骤时间顺序异常（后一步早于前一步），疑似被篡改或重放"))
     first = steps[0]
     for step in steps:
         if step.at > ctx.now + CLOCK_SKEW:
-            reject.append(f"步骤“{step.name}”的时间 {step.at:%Y-%m-%d %H:%M:%S} 晚于当前时间")
+            reject.append(
+                Finding("future_step", f"步骤“{step.name}”的时间 {step.at:%Y-%m-%d %H:%M:%S} 晚于当前时间")
+            )
     age = ctx.now - first.at
     if age > window:
         minutes = merchant.validity_seconds // 60
         reject.append(
-            f"订单已过期：自“{first.name}”起已过 {int(age.total_seconds() // 60)} 分钟，有效期 {minutes} 分钟"
+            Finding(
+                "expired",
+                f"订单已过期：自“{first.name}”起已过 {int(age.total_seconds() // 60)} 分钟，"
+                f"有效期 {minutes} 分钟",
+            )
         )
     parts = urlsplit(ctx.page_url)
     host = (parts.hostname or "").lower().rstrip(".")
     if not any(host == d or host.endswith("." + d) for d in merchant.domains):
         reject.append(
-            f"支付页面域名 {host} 不在商户登记的域名（{'、'.join(merchant.domains)}）之内，疑似仿冒支付页"
+            Finding(
+                "domain_mismatch",
+                f"支付页面域名 {host} 不在商户登记的域名（{'、'.join(merchant.domains)}）之内，"
+                "疑似仿冒支付页",
+            )
         )
     if parts.scheme != "https":
-        confirm.append("支付页面未使用 HTTPS 加密")
+        confirm.append(Finding("plain_http", "支付页面未使用 HTTPS 加密"))
     if ctx.page_ip and merchant.ip_networks:
         ip = ipaddress.ip_address(ctx.page_ip)
         if not any(ip in net for net in merchant.networks()):
             msg = f"支付页面服务器 IP {ip} 不在商户登记的地址段内"
-            (reject if merchant.strict_ip else confirm).append(msg)
+            if merchant.strict_ip:
+                reject.append(Finding("ip_strict", msg))
+            else:
+                confirm.append(Finding("ip_mismatch", msg))
     if ctx.captcha_passed is False:
-        reject.append("图形/滑动验证码未通过，疑似木马或自动化程序操作")
+        reject.append(Finding("captcha_failed", "图形/滑动验证码未通过，疑似木马或自动化程序操作"))
     elif ctx.captcha_passed is None:
-        confirm.append("未完成验证码校验")
+        confirm.append(Finding("captcha_missing", "未完成验证码校验"))
     if ctx.amount >= merchant.confirm_amount:
-        confirm.append(f"金额 {ctx.amount:,.2f} 元达到二次确认门槛 {merchant.confirm_amount:,.2f} 元")
+        confirm.append(
+            Finding(
+                "amount_threshold",
+                f"金额 {ctx.amount:,.2f} 元达到二次确认门槛 {merchant.confirm_amount:,.2f} 元",
+            )
+        )
     if ctx.new_device:
-        confirm.append("付款设备为首次使用的新设备")
+        confirm.append(Finding("new_device", "付款设备为首次使用的新设备"))
+    findings = tuple(reject + confirm)
+    reasons = tuple(f.reason for f in findings)
     if reject:
-        return PaymentPageVerdict(PaymentDecision.REJECT, False, tuple(reject + confirm))
+        return PaymentPageVerdict(PaymentDecision.REJECT, False, reasons, findings)
     if confirm:
-        return PaymentPageVerdict(PaymentDecision.CONFIRM, True, tuple(confirm))
+        return PaymentPageVerdict(PaymentDecision.CONFIRM, True, reasons, findings)
     return PaymentPageVerdict(
         PaymentDecision.ALLOW, False, ("支付页面域名、IP 与商户登记一致，订单在有效期内",)
     )

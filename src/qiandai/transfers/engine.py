@@ -20,11 +20,14 @@ from qiandai.transfers.features import build_features
 from qiandai.transfers.guidance import guidance, main_fraud_type
 from qiandai.transfers.holds import HoldIndex, blocks
 from qiandai.transfers.lists import ListIndex
-from qiandai.transfers.model import Channel, Decision, DecisionResult, PaymentPage, Transfer
+from qiandai.transfers.model import Channel, Decision, DecisionResult, Transfer
+from qiandai.transfers.payment_check import PageCheck
 from qiandai.transfers.scenario import ScenarioProgram
 from qiandai.transfers.state import Event, MemoryState
 
-PageChecker = Callable[[PaymentPage], int | None]
+#: ``(transfer, decision time, new device?) -> PageCheck`` for transfers carrying a payment order.
+PageChecker = Callable[[Transfer, datetime, bool], PageCheck | None]
+SECOND_CONFIRMATION = "支付页面存在风险，须付款人二次确认后方可支付"
 IDEMPOTENCY_WINDOW = 200_000
 
 
@@ -85,13 +88,29 @@ class DecisionEngine:
         """Decide from given state features and holds (the shared PostgreSQL state reads both in SQL)."""
         decided_at = now or transfer.occurred_at
         at = decided_at.timestamp()
-        page_risk = None
-        if transfer.payment_page is not None and self.page_checker is not None:
-            page_risk = self.page_checker(transfer.payment_page)
-        x = build_features(transfer, state_x, self.lists, page_risk)
+        page = None
+        if transfer.payment_order is not None and self.page_checker is not None:
+            page = self.page_checker(transfer, decided_at, bool(state_x.get("new_device")))
+        x = build_features(transfer, state_x, self.lists, page.risk if page else None)
         outcome = self.program.run(x)
         decision, score, hits = outcome.decision, outcome.score, outcome.hits
         reasons = [h.reason for h in hits if h.score > 0]
+        confirm = False
+        if page is not None and page.block:
+            x["_page_block"] = True  # back-tests honour it as the live engine did
+            decision = Decision.BLOCK
+            reasons = [*page.block, *reasons]
+        elif (
+            page is not None
+            and page.confirm
+            and transfer.payment_order is not None
+            and not transfer.payment_order.second_confirmation_passed
+        ):
+            confirm = True
+            x["_confirm"] = True
+            if decision.rank < Decision.VERIFY.rank:
+                decision = Decision.VERIFY
+            reasons = [*reasons, SECOND_CONFIRMATION, *page.confirm]
         held = self._holds(transfer, at, holds or self.holds)
         if held:
             x["_held"] = True  # back-tests honour the hold as the live engine did
@@ -115,6 +134,8 @@ class DecisionEngine:
             likely_victim=victim,
             fraud_type=main_fraud_type(hits),
             features=x,
+            second_confirmation_required=confirm and decision is not Decision.BLOCK,
+            payment_check=page.reasons if page else [],
         )
         if self.shadow is not None:
             shadow = self.shadow.run(x)

@@ -67,7 +67,9 @@ CATALOG: dict[str, str] = {
     "payer_punished": "付款人在惩戒名单",
     "payee_allowlisted": "收款账户在白名单",
     "payee_risk_account": "收款账户在断卡筛查高风险名单",
-    "payment_page_risk": "支付页面风险分（0–100，网页支付）",
+    "payment_page_risk": "支付页面风险分（0–100，网上支付附带订单时）",
+    "payee_category": "收款用途（utility 公用事业缴费 / tax 税费 / social_security 社保费 / other 其他）",
+    "payee_exempt_category": "收款用途为惩戒措施豁免的缴费（公用事业、税费、社保费）",
 }
 
 
@@ -113,6 +115,9 @@ def build_features(
     x["payee_allowlisted"] = lists.allowed(transfer.payer_account, transfer.payee_account)
     x["payee_risk_account"] = lists.risk_account(transfer.payee_account)
     x["payment_page_risk"] = page_risk
+    category = transfer.payee_category
+    x["payee_category"] = None if category is None else category.value
+    x["payee_exempt_category"] = category is not None and category.exempt
     return x
 
 

@@ -8,12 +8,14 @@ field, so the API answers 422 with a specific reason and stores nothing.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -79,14 +81,90 @@ def _account(value: str, what: str) -> str:
     return value
 
 
-class PaymentPage(BaseModel):
-    """For online payments: the page the customer pays on, when the platform reports it."""
+class PayeeCategory(StrEnum):
+    """What the payment is for, when the bank knows it. Utilities, tax and social-security payments stay
+    open to a punished payer (Anti-Telecom Fraud Law Art. 31 punishment measures spare them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    UTILITY = "utility"
+    TAX = "tax"
+    SOCIAL_SECURITY = "social_security"
+    OTHER = "other"
 
-    url: str = Field(default="", max_length=2000)
-    title: str = Field(default="", max_length=400)
-    text: str = Field(default="", max_length=20000)
+    @property
+    def label(self) -> str:
+        return {
+            "utility": "水电燃气等公用事业缴费",
+            "tax": "缴纳税费",
+            "social_security": "缴纳社会保险费",
+            "other": "其他",
+        }[self.value]
+
+    @property
+    def exempt(self) -> bool:
+        """True for the payments a punished person may still make outside the counter."""
+        return self is not PayeeCategory.OTHER
+
+
+#: Names of the usual order steps (any other name is accepted and shown as given).
+STEP_LABELS = {"created": "下单", "cashier": "进入收银台", "submitted": "提交支付", "paid": "支付完成"}
+
+
+class OrderStep(BaseModel):
+    """One step of a payment order and when it happened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=40, description="步骤：created 下单 / submitted 提交支付 …")
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("订单步骤时间必须带时区（如 +08:00）")
+        return v
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.name, self.name)
+
+
+class PaymentOrder(BaseModel):
+    """For online payments: the merchant order being paid, the paying page and the client's checks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    merchant_id: str = Field(min_length=1, max_length=64, description="商户编号（须已登记域名/IP）")
+    order_id: str = Field(min_length=1, max_length=64)
+    steps: tuple[OrderStep, ...] = Field(
+        min_length=1, max_length=20, description="订单各步骤时间，按发生顺序"
+    )
+    page_url: str = Field(min_length=1, max_length=2000, description="付款页面地址（来源）")
+    page_ip: str | None = Field(default=None, max_length=64, description="付款页面服务器 IP")
+    captcha_passed: bool | None = None
+    second_confirmation_passed: bool = False
+
+    @field_validator("page_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        try:
+            parts = urlsplit(v.strip())
+            _ = parts.port
+        except ValueError:
+            raise ValueError("付款页面地址格式无效") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("付款页面地址格式无效：应以 https:// 开头并包含域名")
+        return v.strip()
+
+    @field_validator("page_ip")
+    @classmethod
+    def _ip(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        try:
+            return str(ipaddress.ip_address(v.strip()))
+        except ValueError:
+            raise ValueError("付款页面 IP 地址无效") from None
 
 
 class Transfer(BaseModel):
@@ -119,7 +197,8 @@ class Transfer(BaseModel):
     screen_sharing: bool = False
     on_call: bool = False
     caller_number: str | None = Field(default=None, max_length=20)
-    payment_page: PaymentPage | None = None
+    payment_order: PaymentOrder | None = None
+    payee_category: PayeeCategory | None = None
 
     @field_validator("payer_account")
     @classmethod
@@ -170,6 +249,8 @@ class Transfer(BaseModel):
     def _not_to_self(self) -> Transfer:
         if self.payer_account == self.payee_account:
             raise ValueError("收款账号与付款账号相同：不能向本账户转账")
+        if self.payment_order is not None and self.channel is not Channel.ONLINE:
+            raise ValueError("只有网上支付渠道（channel = online）可以附带支付订单 payment_order")
         return self
 
     @property
@@ -230,6 +311,8 @@ class DecisionResult:
     features: dict[str, Any] = field(default_factory=dict)
     shadow: dict[str, Any] | None = None
     duplicate: bool = False
+    second_confirmation_required: bool = False
+    payment_check: list[str] = field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
         """The answer given to the caller (no internal feature vector)."""
@@ -248,4 +331,6 @@ class DecisionResult:
             "scenario": self.scenario,
             "decided_at": self.decided_at.isoformat(),
             "duplicate": self.duplicate,
+            "second_confirmation_required": self.second_confirmation_required,
+            "payment_check": self.payment_check,
         }

@@ -62,6 +62,7 @@ class LabelRow(Base):
     is_fraud: Mapped[bool] = mapped_column(Boolean)
     fraud_type: Mapped[str] = mapped_column(String(32), default="")
     source: Mapped[str] = mapped_column(String(64), default="")
+    labelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), doc="imported or last changed")
 
 
 class HoldRow(Base):

@@ -3,6 +3,11 @@
 The same :class:`~qiandai.transfers.engine.DecisionEngine` as the live service decides each transfer
 from the state built by the transfers before it; list entries take effect at the moment they became
 known (``lists.parquet``'s ``listed_at``), never earlier. Writes ``decisions.parquet`` into ``out``.
+
+Optional columns: ``payee_category``; and for online payments a payment order — ``merchant_id``,
+``order_id``, ``order_created_at`` / ``order_submitted_at`` / ``order_paid_at``, ``page_url``,
+``page_ip``, ``captcha_passed``, ``second_confirmation_passed`` — checked against ``merchants.json`` in
+the history folder if present, else the registry of ``$QIANDAI_HOME``.
 """
 
 from __future__ import annotations
@@ -20,9 +25,43 @@ from qiandai.domain.errors import InputFolderError
 from qiandai.transfers.engine import DecisionEngine
 from qiandai.transfers.lists import ListKind
 from qiandai.transfers.model import Transfer
+from qiandai.transfers.payment_check import MerchantPageChecker
 from qiandai.transfers.scenario import ScenarioProgram, ScenarioVersion, default_version
 
 FIELDS = set(Transfer.model_fields)
+#: Optional flat columns that make up a transfer's payment order (online channel).
+ORDER_STEPS = {"order_created_at": "created", "order_submitted_at": "submitted", "order_paid_at": "paid"}
+ORDER_FIELDS = {
+    "merchant_id",
+    "order_id",
+    "page_url",
+    "page_ip",
+    "captcha_passed",
+    "second_confirmation_passed",
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
+
+
+def _order(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``payment_order`` of a history row with a ``merchant_id`` (None without one)."""
+    if _missing(record.get("merchant_id")) or record.get("merchant_id") == "":
+        return None
+    order: dict[str, Any] = {}
+    for key in ORDER_FIELDS:
+        value = record.get(key)
+        if not _missing(value):
+            order[key] = bool(value) if key.endswith("_passed") else str(value)
+    steps = []
+    for column, name in ORDER_STEPS.items():
+        value = record.get(column)
+        if not _missing(value):
+            at = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+            steps.append({"name": name, "at": at})
+    order["steps"] = steps
+    return order
 
 
 @dataclass
@@ -38,9 +77,12 @@ class ReplayReport:
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
+    order = _order(record)
+    if order is not None:
+        out["payment_order"] = order
     for key, value in record.items():
-        if key not in FIELDS:
+        if key not in FIELDS or key == "payment_order":
             continue
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
@@ -78,7 +120,9 @@ def replay(
 ) -> ReplayReport:
     """Decide every transfer of ``folder`` in time order; write ``out/decisions.parquet``."""
     transfers, lists = load_history(folder)
-    engine = DecisionEngine(ScenarioProgram.compile(version or default_version()))
+    merchants = folder / "merchants.json"  # a registry shipped with the history wins over $QIANDAI_HOME's
+    checker = MerchantPageChecker(merchants if merchants.exists() else None)
+    engine = DecisionEngine(ScenarioProgram.compile(version or default_version()), page_checker=checker)
     pending = list(lists.itertuples(index=False))
     k = 0
     rows: list[dict[str, Any]] = []

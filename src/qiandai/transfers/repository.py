@@ -114,6 +114,20 @@ def decisions_between(
         yield r[0], r[1], r[2], r[3]
 
 
+def shadowed_decisions(
+    session: Session, start: datetime | None, end: datetime | None
+) -> Iterator[tuple[str, float, str, dict[str, Any]]]:
+    """(transfer_id, amount, live decision, shadow answer) of decisions that ran beside a shadow version."""
+    stmt = select(DecisionRow.transfer_id, DecisionRow.amount_cny, DecisionRow.decision, DecisionRow.shadow)
+    if start is not None:
+        stmt = stmt.where(DecisionRow.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(DecisionRow.occurred_at < end)
+    for r in session.execute(stmt.order_by(DecisionRow.ts).execution_options(yield_per=5000)):
+        if r[3]:
+            yield r[0], r[1], r[2], r[3]
+
+
 def count_decisions(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(DecisionRow)) or 0)
 

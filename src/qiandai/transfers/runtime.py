@@ -31,6 +31,7 @@ from qiandai.transfers.engine import DecisionEngine, PageChecker
 from qiandai.transfers.hold_service import HoldInstruction
 from qiandai.transfers.lists import ListIndex, ListKind
 from qiandai.transfers.model import Transfer, check_not_future
+from qiandai.transfers.payment_check import MerchantPageChecker
 from qiandai.transfers.scenario import DEFAULT_SCENARIO, ScenarioProgram
 from qiandai.transfers.shared import SharedDecider
 from qiandai.transfers.warnings import SlaPolicy, WarningDraft, draft_from_decision
@@ -61,7 +62,7 @@ class TransferRuntime:
         self.engine = DecisionEngine(
             ScenarioProgram.compile(live),
             shadow=ScenarioProgram.compile(shadow) if shadow else None,
-            page_checker=page_checker,
+            page_checker=page_checker or MerchantPageChecker(),
         )
         # Own connection pools: request threads that hold the app's connections while they wait for a
         # commit must never starve the writer that makes that commit.
@@ -69,8 +70,18 @@ class TransferRuntime:
         self.log = DecisionLog(self._own, self._write_warnings, interval=flush_interval)
         if shared is None:
             shared = os.environ.get("QIANDAI_TRANSFER_STATE", "embedded") == "postgres"
+        # A bounded pool: more concurrent decisions than connections wait for one (latency grows under
+        # overload) instead of opening connections until PostgreSQL refuses clients (errors). Two
+        # workers × (pool + 4 own) stay well below the default max_connections of 100.
+        pool = int(os.environ.get("QIANDAI_TRANSFER_DB_POOL", "10"))
         self.shared = (
-            SharedDecider(_own_factory(factory, pool_size=20, max_overflow=40), self.engine, self.sla)
+            SharedDecider(
+                # no pre-ping: it would add a round trip to every decision; a connection broken by a
+                # database restart fails one decision, which the bank retries (same transfer_id)
+                _own_factory(factory, pool_size=pool, max_overflow=0, pool_pre_ping=False),
+                self.engine,
+                self.sla,
+            )
             if shared
             else None
         )

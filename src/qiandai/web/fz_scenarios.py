@@ -1,5 +1,6 @@
 """Scenario editor (场景规则): versions draft → shadow → published, thresholds and rules of a draft
-(each rule's expression as JSON, validated by the scenario model), and back-test results."""
+(each rule's expression as JSON, validated by the scenario model; a rule can be removed from a draft),
+starting and stopping shadow mode, and back-test results (per-rule precision/recall with labels)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from qiandai.domain.errors import InvalidInputError, PermissionDeniedError
 from qiandai.identity.roles import Role
 from qiandai.store.database import unit_of_work
 from qiandai.transfers import backtest, scenario_store
-from qiandai.transfers.scenario import DEFAULT_SCENARIO, ScenarioRule, Thresholds
+from qiandai.transfers.scenario import DEFAULT_SCENARIO, ScenarioRule, ScenarioVersion, Thresholds
 from qiandai.web.deps import DbSession, User, require
 from qiandai.web.flash import done
 from qiandai.web.fz_runtime import runtime
@@ -35,12 +37,22 @@ def _invalid(exc: ValidationError) -> InvalidInputError:
     )
 
 
+def _context(session: Session, me: User, shown: ScenarioVersion | None, report: Any = None) -> dict[str, Any]:
+    rows = scenario_store.versions(session, DEFAULT_SCENARIO)
+    shadowed = {v.version for v, is_shadow in rows if is_shadow}
+    return {
+        "rows": rows,
+        "shown": shown,
+        "shown_shadow": shown is not None and shown.version in shadowed,
+        "police": me.has_role(Role.ANTIFRAUD, Role.ADMIN),
+        "report": report,
+    }
+
+
 @router.get("")
 def versions(request: Request, session: DbSession, me: User, version: int | None = None) -> Response:
-    rows = scenario_store.versions(session, DEFAULT_SCENARIO)
     shown = scenario_store.get(session, DEFAULT_SCENARIO, version) if version else None
-    ctx = {"rows": rows, "shown": shown, "police": me.has_role(Role.ANTIFRAUD, Role.ADMIN), "report": None}
-    return render(request, "fz/scenarios.html", ctx)
+    return render(request, "fz/scenarios.html", _context(session, me, shown))
 
 
 @router.post("/drafts")
@@ -96,11 +108,26 @@ def put_rule(
     return done(request, f"{BASE}?version={version}", f"规则 {rule.rule_id} 已保存")
 
 
+@router.post("/{version}/rules/{rule_id}/delete")
+def delete_rule(request: Request, version: int, rule_id: str, session: DbSession, me: User) -> Response:
+    """Remove one rule from a draft (published versions never change)."""
+    _police(me)
+    scenario_store.remove_rule(session, DEFAULT_SCENARIO, version, rule_id)
+    return done(request, f"{BASE}?version={version}", f"规则 {rule_id} 已从草稿 v{version} 删除")
+
+
 @router.post("/{version}/shadow")
 def shadow(request: Request, version: int, me: User, on: Annotated[bool, Form()] = True) -> Response:
+    """Start (``on``) or stop shadowing ``version``; stopping a version that is not the shadow is refused."""
     _police(me)
     with unit_of_work(request.app.state.session_factory) as session:
-        scenario_store.set_shadow(session, DEFAULT_SCENARIO, version if on else None)
+        if on:
+            scenario_store.set_shadow(session, DEFAULT_SCENARIO, version)
+        else:
+            current = scenario_store.shadow(session, DEFAULT_SCENARIO)
+            if current is None or current.version != version:
+                raise InvalidInputError(f"v{version} 当前没有在影子运行")
+            scenario_store.set_shadow(session, DEFAULT_SCENARIO, None)
     runtime(request).reload_scenarios()
     return done(
         request, f"{BASE}?version={version}", f"v{version} {'已设为影子运行' if on else '已停止影子运行'}"
@@ -120,11 +147,4 @@ def publish(request: Request, version: int, me: User) -> Response:
 def run_backtest(request: Request, version: int, session: DbSession, me: User) -> Response:
     scenario = scenario_store.get(session, DEFAULT_SCENARIO, version)
     report = backtest.backtest_stored(session, scenario).as_dict()
-    rows = scenario_store.versions(session, DEFAULT_SCENARIO)
-    ctx = {
-        "rows": rows,
-        "shown": scenario,
-        "police": me.has_role(Role.ANTIFRAUD, Role.ADMIN),
-        "report": report,
-    }
-    return render(request, "fz/scenarios.html", ctx)
+    return render(request, "fz/scenarios.html", _context(session, me, scenario, report))
