@@ -6,3 +6,9 @@ from __future__ import annotations
 import typer
 
 app = typer.Typer(no_args_is_help=True, help="断卡筛查：涉诈账户、涉诈电话卡、惩戒名单、开户核验")
+
+from qiandai.cli import cards  # noqa: E402
+
+app.add_typer(cards.mules_app, name="accounts", help="涉诈账户筛查：运行、评估、查看批次")
+app.add_typer(cards.punish_app, name="punish", help="惩戒名单：列入、追加账户、申诉、到期处理")
+app.add_typer(cards.opening_app, name="opening", help="开户核验：五步核验与数据导入")

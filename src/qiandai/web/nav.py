@@ -51,6 +51,9 @@ NAV: tuple[NavItem, ...] = (
     _n("反电诈", "止付冻结", "/fz/holds", A, AF, BK),
     _n("反电诈", "名单管理", "/fz/lists", A, AF),
     _n("反电诈", "场景规则", "/fz/scenarios", A, AF, BK),
+    _n("断卡筛查", "涉诈账户", "/dk/accounts", A, AF, BK, LD),
+    _n("断卡筛查", "惩戒名单", "/dk/punish", A, AF, BK),
+    _n("断卡筛查", "开户核验", "/dk/opening", A, BK),
     _n("反电诈", "防诈骗宝典", "/handbook", A, AU, RV, LD, IN, EX, IT, AF, BK, GR),
 )
 

@@ -29,6 +29,9 @@ MODULES = (
     "fz_holds",
     "fz_lists",
     "fz_scenarios",
+    "dk_accounts",
+    "dk_punish",
+    "dk_opening",
 )
 
 
