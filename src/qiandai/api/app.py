@@ -42,10 +42,19 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
 def _routers() -> list[APIRouter]:
     """Routers of every module that has one (modules register here as they land)."""
-    from qiandai.api import texts
+    from qiandai.api import governance_units, texts
     from qiandai.api.cards import router as cards_router
+    from qiandai.api.governance_stats import router as governance_stats_router
     from qiandai.api.supervision import routers as supervision_routers
     from qiandai.api.transfers import router as transfers_router
     from qiandai.api.transfers_warnings import router as transfers_warnings_router
 
-    return [*supervision_routers(), transfers_router, transfers_warnings_router, texts.router, cards_router]
+    return [
+        *supervision_routers(),
+        transfers_router,
+        transfers_warnings_router,
+        texts.router,
+        governance_stats_router,
+        governance_units.router,
+        cards_router,
+    ]

@@ -55,6 +55,13 @@ NAV: tuple[NavItem, ...] = (
     _n("断卡筛查", "惩戒名单", "/dk/punish", A, AF, BK),
     _n("断卡筛查", "开户核验", "/dk/opening", A, BK),
     _n("反电诈", "防诈骗宝典", "/handbook", A, AU, RV, LD, IN, EX, IT, AF, BK, GR),
+    _n("反诈治理", "单位", "/gov/units", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "反诈App安装", "/gov/installs", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "案件统计", "/gov/cases", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "无诈村/无诈单位", "/gov/fraudfree", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "宣传台账", "/gov/publicity", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "重点人员", "/gov/persons", A, LD, Role.GOVERNANCE),
+    _n("反诈治理", "通报", "/gov/reports", A, LD, Role.GOVERNANCE),
 )
 
 

@@ -32,6 +32,13 @@ MODULES = (
     "dk_accounts",
     "dk_punish",
     "dk_opening",
+    "gov_units",
+    "gov_installs",
+    "gov_cases",
+    "gov_fraudfree",
+    "gov_publicity",
+    "gov_persons",
+    "gov_reports",
 )
 
 
