@@ -18,12 +18,24 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from qiandai.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from qiandai.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from qiandai.identity.roles import Role
 from qiandai.store.base import SHANGHAI, now_utc
 from qiandai.supervision import credit, documents, events, penalties, persons, rectification
 from qiandai.supervision.config import get_config
-from qiandai.supervision.models import Case, Decision, Institution, Payment, SelfInspection
+from qiandai.supervision.models import (
+    Case,
+    Decision,
+    HearingNotice,
+    Institution,
+    Payment,
+    SelfInspection,
+)
 from qiandai.supervision.money import money as to_money
 from qiandai.supervision.repository import ScopedRepository
 from qiandai.supervision.stages import CASE, DECISION
@@ -105,7 +117,25 @@ def issue_hearing_notice(
     now = now or now_utc()
     case.status = "notified"
     case.hearing_deadline = now + timedelta(days=int(get_config(repo.session, "hearing_days")))
-    doc = documents.hearing_notice(repo, case, penalty)
+    recovery = recovery_due(repo, case)
+    doc = documents.hearing_notice(repo, case, penalty, recovery=recovery)
+    repo.add(
+        HearingNotice(
+            case_id=case.id,
+            document_id=doc.id,
+            article=penalty.article,
+            multiple=penalty.multiple,
+            fine_base=penalty.fine_base,
+            fine_amount=penalty.fine_amount,
+            recovery_amount=recovery,
+            suspension_months=penalty.suspension_months,
+            settlement_suspension_months=penalty.settlement_suspension_months,
+            terminate_agreement=penalty.terminate_agreement,
+            hearing_deadline=case.hearing_deadline,
+            issued_by=repo.principal.username,
+            issued_at=now,
+        )
+    )
     events.record(
         repo,
         "case",
@@ -117,6 +147,32 @@ def issue_hearing_notice(
         at=now,
     )
     return case
+
+
+def hearing_notice_of(repo: ScopedRepository, case_id: int) -> tuple[Case, HearingNotice]:
+    """The case (in the caller's scope) and the penalty proposed in its 告知书, as issued."""
+    case = repo.get(Case, case_id, "案件")
+    notice = repo.session.scalars(select(HearingNotice).where(HearingNotice.case_id == case.id)).one_or_none()
+    if notice is None:
+        if case.status == "open":
+            raise NotFoundError(f"案件 {case.case_no} 尚未发出行政处罚事先告知书")
+        raise NotFoundError(
+            f"案件 {case.case_no} 的告知书签发时未单独保存拟处罚内容，请在案件文书中查看告知书 PDF"
+        )
+    return case, notice
+
+
+def proposed_penalty(notice: HearingNotice) -> penalties.Penalty:
+    """The :class:`~qiandai.supervision.penalties.Penalty` stored with a 告知书."""
+    return penalties.Penalty(
+        notice.article,
+        notice.multiple,
+        notice.fine_base,
+        notice.fine_amount,
+        notice.suspension_months,
+        notice.settlement_suspension_months,
+        notice.terminate_agreement,
+    )
 
 
 def record_statement(repo: ScopedRepository, case_id: int, statement: str, waive: bool = False) -> Case:

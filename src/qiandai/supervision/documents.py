@@ -38,9 +38,15 @@ def _date(value: datetime | None) -> str:
     return f"{v.year}年{v.month}月{v.day}日"
 
 
+def date_text(value: datetime | None) -> str:
+    """``2026年11月23日`` in Beijing time (today when ``value`` is None), as the documents write dates."""
+    return _date(value)
+
+
 def render_html(template: str, **context: Any) -> str:
     """Render ``template`` with ``context`` to HTML (the text that :func:`render_pdf` typesets)."""
-    return _env.get_template(template).render(money=money, authority=AUTHORITY, today=_date(None), **context)
+    values: dict[str, Any] = {"money": money, "authority": AUTHORITY, "today": _date(None), **context}
+    return _env.get_template(template).render(**values)
 
 
 def render_pdf(template: str, **context: Any) -> bytes:
@@ -63,12 +69,24 @@ def _party(repo: ScopedRepository, case: Case) -> dict[str, Any]:
 
 
 def hearing_notice_context(
-    repo: ScopedRepository, case: Case, penalty: penalties.Penalty
+    repo: ScopedRepository,
+    case: Case,
+    penalty: penalties.Penalty,
+    *,
+    recovery: Decimal | None = None,
+    issued_at: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Template name and context of the 告知书 of ``case`` proposing ``penalty``."""
+    """Template name and context of the 告知书 of ``case`` proposing ``penalty``.
+
+    ``recovery`` and ``issued_at`` are the stored values when an issued notice is shown again
+    (default: the amount due now and today's date).
+    """
     from qiandai.supervision.cases import recovery_due
 
+    if recovery is None:
+        recovery = recovery_due(repo, case)
     return _template(case, "hearing_notice"), {
+        "today": _date(issued_at),
         "title": "行政处罚事先告知书",
         "doc_no": f"医保罚告〔{case.case_no}〕",
         "case": case,
@@ -76,7 +94,7 @@ def hearing_notice_context(
         "findings": repo.findings_of_case(case.id),
         "article": penalties.ARTICLES[penalty.article],
         "penalty": penalty,
-        "recovery": recovery_due(repo, case),
+        "recovery": recovery,
         "deadline": _date(case.hearing_deadline),
     }
 
@@ -93,6 +111,7 @@ def decision_context(repo: ScopedRepository, case: Case, decision: Decision) -> 
         "article": penalties.ARTICLES[decision.article],
         "decision": decision,
         "notice_date": _date(notice.at if notice else None),
+        "today": _date(decision.decided_at),
     }
 
 
@@ -125,9 +144,11 @@ def _store(
     )
 
 
-def hearing_notice(repo: ScopedRepository, case: Case, penalty: penalties.Penalty) -> Document:
+def hearing_notice(
+    repo: ScopedRepository, case: Case, penalty: penalties.Penalty, *, recovery: Decimal | None = None
+) -> Document:
     """行政处罚事先告知书 (陈述申辩告知) for ``case`` with the proposed penalty."""
-    template, context = hearing_notice_context(repo, case, penalty)
+    template, context = hearing_notice_context(repo, case, penalty, recovery=recovery)
     title = f"行政处罚事先告知书（{case.case_no}）"
     pdf = render_pdf(template, **context)
     return _store(

@@ -17,7 +17,7 @@ from qiandai.web.security import SESSION_COOKIE, set_session_cookie
 from qiandai.web.templating import render
 
 router = page_router()
-login_limiter = RateLimiter.from_env("login", "20/300")
+login_limiter = RateLimiter.from_env("login", "20/300")  # per username + client address, all workers
 
 
 def client_key(request: Request) -> str:
@@ -45,7 +45,7 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    if not login_limiter.allow(client_key(request)):
+    if not login_limiter.check(request, f"{username.strip().lower()}|{client_key(request)}"):
         ctx = {"error": "登录尝试过于频繁，请稍后再试", "username": username}
         return render(request, "login.html", ctx, status_code=429)
     try:

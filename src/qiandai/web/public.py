@@ -53,7 +53,7 @@ def submit(
         "amount": amount,
         "named": named,
     }
-    if not report_limiter.allow(client_key(request)):
+    if not report_limiter.check(request, client_key(request)):
         msg = "提交过于频繁，请稍后再试。紧急情况请拨打 12393 医保服务热线。"
         return render(request, "public/report.html", {"v": values, "error": msg}, status_code=429)
     try:
@@ -88,7 +88,7 @@ def status_form(request: Request) -> Response:
 def status(
     request: Request, session: DbSession, receipt_code: Annotated[str, Form(max_length=40)] = ""
 ) -> Response:
-    if not status_limiter.allow(client_key(request)):
+    if not status_limiter.check(request, client_key(request)):
         return render(request, "public/status.html", {"error": "查询过于频繁，请稍后再试"}, status_code=429)
     try:
         found = whistle.status_by_receipt(ScopedRepository(session, whistle.PUBLIC), receipt_code)

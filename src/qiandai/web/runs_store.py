@@ -5,6 +5,11 @@ A run started from the console is kept under ``$QIANDAI_HOME/web-runs/<job>/`` (
 are found through ``QIANDAI_AUDIT_DIRS`` (audit output folders, ``os.pathsep``-separated) and the
 ``qiandai demo`` layout (``demo-output/claims-audit`` beside ``demo-output/claims-data``, relative to the
 working directory of ``qiandai serve``). Nothing personal is stored in the registry.
+
+Several worker processes share the registry file: :func:`register` holds an exclusive ``flock`` on
+``registry.lock`` around its read-modify-write (plus a thread lock within a process), and replaces the
+file atomically, so no worker loses another's entry and readers never see a half-written file. The
+progress of runs still in flight is in the database (:mod:`qiandai.web.audit_jobs`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +50,30 @@ def _registry() -> dict[str, dict[str, str]]:
     return data
 
 
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """This process's lock and an exclusive lock on ``registry.lock`` shared with other workers."""
+    with _lock:
+        runs_root().mkdir(parents=True, exist_ok=True)
+        with (runs_root() / "registry.lock").open("a") as handle:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - not POSIX: one worker process only
+                yield
+                return
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def register(run_id: str, audit_dir: Path, data_dir: Path | None) -> None:
     """Remember where run ``run_id``'s output and input folders are (idempotent)."""
-    with _lock:
+    with _exclusive():
         data = _registry()
         data[run_id] = {"audit_dir": str(audit_dir), "data_dir": str(data_dir) if data_dir else ""}
-        runs_root().mkdir(parents=True, exist_ok=True)
-        tmp = _registry_path().with_suffix(".tmp")
+        tmp = _registry_path().with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(_registry_path())
 

@@ -1,5 +1,6 @@
-"""Cases (案件办理): list with export, the case page (timeline, documents, money), its actions, and a
-printable case summary. Documents (告知书, 处罚决定书) download through the caller's scope."""
+"""Cases (案件办理): list with export, the case page (timeline, documents, money), its actions, a
+printable case summary and printable 告知书 / 处罚决定书 (the stored proposal and decision).
+Documents (告知书, 处罚决定书) download through the caller's scope."""
 
 from __future__ import annotations
 
@@ -110,7 +111,27 @@ def decision_print(case_id: int, repo: Repo) -> Response:
     if decision is None:
         raise NotFoundError("该案件尚未作出处罚决定")
     template, context = documents.decision_context(repo, case, decision)
-    return HTMLResponse(documents.render_html(template, **context))
+    return HTMLResponse(documents.render_html(template, **context, **_web_print(case)))
+
+
+@router.get("/cases/{case_id}/notice/print")
+def notice_print(case_id: int, repo: Repo) -> Response:
+    """The 行政处罚事先告知书 as a printable web page, with the penalty proposed when it was issued."""
+    case, notice = cases.hearing_notice_of(repo, case_id)
+    template, context = documents.hearing_notice_context(
+        repo,
+        case,
+        cases.proposed_penalty(notice),
+        recovery=notice.recovery_amount,
+        issued_at=notice.issued_at,
+    )
+    context["deadline"] = documents.date_text(notice.hearing_deadline)
+    return HTMLResponse(documents.render_html(template, **context, **_web_print(case)))
+
+
+def _web_print(case: Case) -> dict[str, object]:
+    """The 打印 button (hidden when printing) and the way back, only on the web pages of documents."""
+    return {"web_print": True, "back_url": f"/yb/cases/{case.id}"}
 
 
 def _penalty(article: str, multiple: str, suspension: str) -> dict[str, object]:

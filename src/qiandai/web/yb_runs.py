@@ -1,5 +1,6 @@
 """Audit runs (审核批次): the imported runs, upload of national tables to start a run with a live
-progress bar (htmx polling), and a run's results by rule."""
+progress bar (htmx polling), and a run's results by rule. Job state is read from the database
+(:mod:`qiandai.web.audit_jobs`), so any worker process serves the progress page."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ ALLOWED = (".csv", ".parquet", ".xlsx")
 @router.get("")
 def runs(request: Request, session: DbSession, me: User) -> Response:
     rows = session.scalars(select(ImportRun).order_by(ImportRun.imported_at.desc())).all()
-    ctx = {"runs": rows, "jobs": audit_jobs.jobs(), "can_start": me.has_role(Role.AUDITOR, Role.ADMIN)}
+    ctx = {
+        "runs": rows,
+        "jobs": audit_jobs.jobs(request.app.state.session_factory),
+        "can_start": me.has_role(Role.AUDITOR, Role.ADMIN),
+    }
     return render(request, "yb/runs.html", ctx)
 
 
@@ -75,7 +80,7 @@ async def start(
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
-    job = audit_jobs.job(job_id)
+    job = audit_jobs.job(request.app.state.session_factory, job_id)
     if job is None:
         raise NotFoundError("审核任务不存在")
     name = "yb/job_progress.html" if request.headers.get("hx-request") == "true" else "yb/job.html"

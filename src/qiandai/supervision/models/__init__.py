@@ -1,6 +1,6 @@
 """Supervision tables (``sv_*``). Money is ``Numeric(18, 2)``; timestamps are UTC-aware."""
 
-from qiandai.supervision.models.cases import Case, Decision, Document, Payment
+from qiandai.supervision.models.cases import Case, Decision, Document, HearingNotice, Payment
 from qiandai.supervision.models.common import Config, Event, Evidence, Institution
 from qiandai.supervision.models.credit import Blacklist, Circular, CreditRating, MajorReport
 from qiandai.supervision.models.programmes import (
@@ -29,6 +29,7 @@ __all__ = [
     "Evidence",
     "Expert",
     "Finding",
+    "HearingNotice",
     "ImportRun",
     "Institution",
     "MajorReport",

@@ -61,6 +61,28 @@ class Decision(Base):
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now_utc)
 
 
+class HearingNotice(Base):
+    """The penalty proposed in the 行政处罚事先告知书 of a case (one per case), kept as issued so the
+    notice can be shown and printed again without re-deriving it (the decision may differ)."""
+
+    __tablename__ = "sv_hearing_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("sv_case.id"), unique=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("sv_document.id"))
+    article: Mapped[str] = mapped_column(String(16))
+    multiple: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    fine_base: Mapped[Decimal] = mapped_column(Money)
+    fine_amount: Mapped[Decimal] = mapped_column(Money)
+    recovery_amount: Mapped[Decimal] = mapped_column(Money)
+    suspension_months: Mapped[int | None] = mapped_column(Integer)
+    settlement_suspension_months: Mapped[int | None] = mapped_column(Integer)
+    terminate_agreement: Mapped[bool] = mapped_column(Boolean, default=False)
+    hearing_deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now_utc)
+
+
 class Payment(Base):
     """Money received: ``recovery`` (追回/退回), ``fine`` (罚款), ``refund`` (自查主动退回)."""
 
