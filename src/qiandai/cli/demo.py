@@ -8,10 +8,14 @@ from typing import Annotated
 import typer
 
 from qiandai import settings
+from qiandai.cards.demo import seed_demo_cards
 from qiandai.claims.evaluate import evaluate, render_evaluation
 from qiandai.cli.claims import audit_folder
 from qiandai.cli.common import console, user_errors
 from qiandai.datagen.claims import generate_claims
+from qiandai.governance.demo_stats import seed_demo_stats
+from qiandai.governance.demo_units import USERS as GOVERNANCE_USERS
+from qiandai.governance.demo_units import seed_demo_units_installs
 from qiandai.knowledge import KnowledgeBase
 from qiandai.store.database import database_url, make_engine, session_factory
 from qiandai.store.migrate import upgrade
@@ -40,7 +44,12 @@ def demo(
         upgrade()
         with console.status("写入一个月的监管工作（审核、处理、整改、举报、双随机）…"):
             lines = seed_demo_month(session_factory(make_engine()), audit_out)
-        lines += seed_demo_antifraud(session_factory(make_engine()))
+        factory = session_factory(make_engine())
+        lines += seed_demo_antifraud(factory)
+        with console.status("写入断卡筛查、惩戒名单与反诈治理演示数据…"):
+            lines += seed_demo_cards(factory)
+            lines += seed_demo_units_installs(factory)
+            lines += seed_demo_stats(factory)
         for line in lines:
             console.print(line)
     console.print("\n[bold]演示输出[/]")
@@ -50,6 +59,6 @@ def demo(
     console.print(f"  隔离数据：{audit_out / 'quarantine' / 'quarantine.csv'}")
     console.print(f"  标注数据：{data / 'ground_truth.parquet'}")
     console.print(f"  监管数据库：{database_url()}")
-    accounts = [*DEMO_PASSWORDS, *ANTIFRAUD_USERS]
+    accounts = [*DEMO_PASSWORDS, *ANTIFRAUD_USERS, *GOVERNANCE_USERS]
     console.print("  演示账号（密码均为 qiandai-demo-2025）：" + "、".join(accounts))
     console.print("  启动服务：.venv/bin/qiandai serve  → http://127.0.0.1:8000/docs")
