@@ -45,6 +45,7 @@ def _routers() -> list[APIRouter]:
     from qiandai.api import governance_units, texts
     from qiandai.api.cards import router as cards_router
     from qiandai.api.governance_stats import router as governance_stats_router
+    from qiandai.api.simcards import router as simcards_router
     from qiandai.api.supervision import routers as supervision_routers
     from qiandai.api.transfers import router as transfers_router
     from qiandai.api.transfers_warnings import router as transfers_warnings_router
@@ -57,4 +58,5 @@ def _routers() -> list[APIRouter]:
         governance_stats_router,
         governance_units.router,
         cards_router,
+        simcards_router,
     ]

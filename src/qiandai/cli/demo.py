@@ -12,6 +12,7 @@ from qiandai.cards.demo import seed_demo_cards
 from qiandai.claims.evaluate import evaluate, render_evaluation
 from qiandai.cli.claims import audit_folder
 from qiandai.cli.common import console, user_errors
+from qiandai.datagen.cdr import seed_demo_simcards
 from qiandai.datagen.claims import generate_claims
 from qiandai.governance.demo_stats import seed_demo_stats
 from qiandai.governance.demo_units import USERS as GOVERNANCE_USERS
@@ -48,6 +49,7 @@ def demo(
         lines += seed_demo_antifraud(factory)
         with console.status("写入断卡筛查、惩戒名单与反诈治理演示数据…"):
             lines += seed_demo_cards(factory)
+            lines += seed_demo_simcards(factory, out)
             lines += seed_demo_units_installs(factory)
             lines += seed_demo_stats(factory)
         for line in lines:

@@ -14,6 +14,7 @@ from qiandai.cli import (
     rules,
     screening,
     serve,
+    simcards,
     supervision,
     texts,
     transfers,
@@ -28,6 +29,7 @@ app.add_typer(serve.db_app, name="db", help="数据库：迁移")
 app.add_typer(supervision.app, name="supervision", help="医保基金监管：用户、疑点导入、双随机抽取、信用评价")
 app.add_typer(transfers.app, name="transfers", help="反电诈资金拦截：决策、止付冻结、预警劝阻、回放评估")
 datagen.app.command("transfers")(transfers.datagen)
+datagen.app.command("cdr")(simcards.datagen_cdr)
 app.add_typer(texts.app, name="texts", help="诈骗识别：手法知识库、文本/链接/支付页检查、训练评估、案件分类")
 app.add_typer(screening.app, name="screening", help="断卡筛查：涉诈账户、涉诈电话卡、惩戒名单、开户核验")
 app.add_typer(

@@ -29,6 +29,7 @@ MODULES = (
     "fz_holds",
     "fz_lists",
     "fz_scenarios",
+    "sim_screening",
     "dk_accounts",
     "dk_punish",
     "dk_opening",
