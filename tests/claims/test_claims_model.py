@@ -168,3 +168,12 @@ def test_rows_beyond_explain_top_keep_scores_without_reasons() -> None:
     out = _explanation(np.array(["甲", "乙", "丙"], dtype=object), contrib, 2)
     assert out["explanation"].to_pylist() == ["乙（-1）；甲（+0.5）", None, None, None, None, None]
     assert out["reason_1"].to_pylist()[:2] == ["乙", None] and len(out["contrib_2"]) == 6
+
+
+@pytest.mark.parametrize("fraction", ["0", "1", "1.5", "-0.2", "nan"])
+def test_invalid_test_fraction_is_a_clear_chinese_error(data: Path, tmp_path: Path, fraction: str) -> None:
+    args = ["claims", "model", "train", str(data), "--truth", str(data / "ground_truth.parquet")]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "m"), "--test-fraction", fraction])
+    assert result.exit_code == 2, result.output
+    assert "--test-fraction（留出集比例）须大于 0 且小于 1" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "m").exists()

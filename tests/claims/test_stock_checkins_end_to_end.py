@@ -52,6 +52,11 @@ def test_each_rule_meets_precision_and_recall(generated: Path, tmp_path: Path) -
         assert len(want) >= 25, rule_id
         tp = len(found & want)
         assert tp / len(found) >= 0.95 and tp / len(want) >= 0.95, (rule_id, tp, len(found), len(want))
+    # Every finding names its institution, also the stock findings whose mdtrt_id is a STOCK:/sale key.
+    assert findings.num_rows and findings["fixmedins_code"].null_count == 0
+    stock = findings.filter(pc.starts_with(findings["mdtrt_id"], "STOCK:")).to_pylist()
+    assert stock and all(r["mdtrt_id"].split(":")[1] == r["fixmedins_code"] for r in stock)
+    assert all(r["fixmedins_name"] for r in stock)
 
 
 def test_presence_command_writes_the_ward_rates(generated: Path, tmp_path: Path) -> None:

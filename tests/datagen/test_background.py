@@ -73,3 +73,18 @@ def test_monthly_visit_counts_stay_under_the_thresholds(con: duckdb.DuckDBPyConn
                         PARTITION BY psn_no, date_trunc('month', begntime) ORDER BY begntime, mdtrt_id) AS k
                      FROM MDTRT_D WHERE med_type IN {types}) WHERE k > {limit}"""
         assert _unexplained(con, rule_id, hits) == []
+
+
+def test_stays_without_any_test_are_planted(con: duckdb.DuckDBPyConnection) -> None:
+    # 低标准入院 depends on it: every background stay bills an examination or laboratory line on its
+    # admission day (or an operation), so a stay with none is a planted case.
+    hits = """SELECT m.mdtrt_id FROM MDTRT_D m JOIN FEE_LIST_D f USING (mdtrt_id)
+              WHERE m.med_type IN ('21', '52') GROUP BY m.mdtrt_id
+              HAVING count(*) FILTER (WHERE f.cnt > 0 AND f.med_chrgitm_type IN ('03', '04', '06')) = 0"""
+    assert _unexplained(con, "low_standard_admission", hits) == []
+    tests = con.execute(
+        """SELECT count(*) FROM FEE_LIST_D f JOIN MDTRT_D m USING (mdtrt_id)
+           WHERE m.med_type = '21' AND f.med_chrgitm_type IN ('03', '04')
+             AND CAST(f.fee_ocur_time AS DATE) = CAST(m.begntime AS DATE)"""
+    ).fetchone()
+    assert tests is not None and tests[0] > 0

@@ -164,7 +164,7 @@ def _assemble(
     if not hits:
         return FINDINGS_SCHEMA.empty_table()
     parts = [
-        t.select(
+        (t if "fixmedins_code" in t.columns else t.mutate(fixmedins_code=ibis.null("string"))).select(
             *RULE_OUTPUT_COLUMNS,
             rule_id=ibis.literal(rule.rule_id),
             rule_code=ibis.literal(rule.code),
@@ -176,8 +176,11 @@ def _assemble(
     union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     v = visits.select(
         "mdtrt_id", "fixmedins_code", "fixmedins_name", "psn_no", "psn_name", "certno", "med_type"
-    ).rename(v_id="mdtrt_id")
+    ).rename(v_id="mdtrt_id", v_inst="fixmedins_code", v_inst_name="fixmedins_name")
+    union = union.rename(r_inst="fixmedins_code")
+    names = visits.group_by("fixmedins_code").aggregate(n_name=visits.fixmedins_name.max())
     j = union.left_join(v, union.mdtrt_id == v.v_id)
+    j = j.left_join(names, j.r_inst == names.fixmedins_code)
     key = (
         j.rule_id
         + "|"
@@ -199,8 +202,8 @@ def _assemble(
         rule_name=j.rule_name,
         result_type=j.result_type,
         kp_id=j.kp_id,
-        fixmedins_code=j.fixmedins_code,
-        fixmedins_name=j.fixmedins_name,
+        fixmedins_code=j.v_inst.fill_null(j.r_inst),
+        fixmedins_name=ibis.cases((j.v_inst.notnull(), j.v_inst_name), else_=j.n_name),
         mdtrt_id=j.mdtrt_id,
         psn_no=j.psn_no,
         psn_name_masked=_mask_name(j.psn_name),

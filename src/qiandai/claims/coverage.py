@@ -40,51 +40,45 @@ OTHER_IMPLEMENTATIONS: dict[int, str] = {
 _KP = "国家尚未发布该类知识点（2025年版目录列出类别，第1–17批及2026-01更新均未含明细）"
 _NO_KP = "该类无国家知识点明细（has_kp_detail = false），需地方规则参数表"
 
-_TODO = (Status.NOT_YET, "国家提取表可支持，尚未实现")
-
 # Why a class is not implemented: seq → (status, reason). A class listed here and implemented is an error.
 GAPS: dict[int, tuple[Status, str]] = {
     5: (Status.NEEDS_DATA, "需一线药品使用记录或无效/不耐受证据（病历、既往用药），国家提取表不含"),
-    6: (Status.NEEDS_DATA, _NO_KP + "（限新生儿药品目录）"),
     11: (Status.NEEDS_DATA, "需地方门诊慢特病病种目录及其药品范围"),
     16: (Status.NEEDS_DATA, _NO_KP + "（限工伤保险的诊疗项目目录）"),
     17: (Status.NEEDS_DATA, _NO_KP + "（限生育保险的诊疗项目目录）"),
-    18: (Status.NEEDS_DATA, _NO_KP + "（限新生儿的诊疗项目目录）"),
-    19: (Status.NEEDS_DATA, _NO_KP + "（限儿童的诊疗项目目录）"),
-    20: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目适应症→诊断对照）"),
-    21: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目限定科室目录）；国家科室编码可用"),
-    22: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目限定就医方式目录）"),
+    19: (Status.NEEDS_DATA, _NO_KP + "（限儿童的诊疗项目目录）；第1批已列的儿童项目归第80类"),
+    20: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目医保支付限定适应症→诊断对照）；临床适应证见第83类"),
+    21: (
+        Status.NEEDS_DATA,
+        _NO_KP + "（诊疗项目限定科室目录）；开单科室 bilg_dept_codg 可读，缺项目↔科室对照",
+    ),
     24: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目限定机构级别目录）"),
-    26: (Status.NOT_YET, "规则_项目分解 使用旧版 11 位编码与编码前缀，需映射到国家 15 位编码"),
     28: (Status.NEEDS_DATA, _NO_KP + "（诊疗项目限定报销总额）"),
     30: (Status.NEEDS_DATA, _NO_KP + "（项目内涵已含的耗材清单）"),
-    32: (Status.NEEDS_DATA, _KP),
-    33: (Status.NEEDS_DATA, _KP),
+    32: (Status.NEEDS_DATA, _KP + "；另需耗材的适用人群（说明书/注册证），国家耗材编码不含"),
+    33: (Status.NEEDS_DATA, _KP + "；另需耗材的适用人群（说明书/注册证），国家耗材编码不含"),
     34: (Status.NEEDS_DATA, _NO_KP + "（耗材限定报销总额）"),
     47: (Status.NEEDS_DATA, "需互联网诊疗标识：国家提取表 MDTRT_D 不区分互联网医院就诊"),
     48: (Status.NEEDS_DATA, "需医用耗材进销存数据：国家提取表不含；药品进销存表（DRUG_*_D）暂不含耗材"),
-    53: _TODO,
     62: (Status.NEEDS_DATA, "需院内感染监测数据（感染登记），国家提取表不含"),
     64: (Status.NEEDS_DATA, "需药品↔诊疗项目对应关系（如注射药品需注射操作）：无国家知识点"),
-    66: (Status.NEEDS_DATA, _KP),
     68: (Status.NEEDS_DATA, _KP + "；另需单次剂量（sin_dos_dscr 为自由文本）"),
-    70: (Status.NEEDS_DATA, _KP),
-    71: (Status.NEEDS_DATA, _KP),
-    72: (Status.NEEDS_DATA, _KP),
-    73: (Status.NEEDS_DATA, _KP + "；另需妊娠/哺乳状态"),
-    74: (Status.NEEDS_DATA, _KP),
-    75: (Status.NEEDS_DATA, _KP + "（十八反十九畏编码对）"),
-    76: (Status.NEEDS_DATA, _KP),
-    77: (Status.NEEDS_DATA, _KP),
-    78: (Status.NEEDS_DATA, _KP),
-    79: (Status.NEEDS_DATA, _KP),
-    82: (Status.NEEDS_DATA, _KP),
-    83: (Status.NEEDS_DATA, _KP),
+    75: (
+        Status.NEEDS_DATA,
+        _KP + "；十八反十九畏可按药典整理，但需中药饮片国家编码↔品名对照（知识库只含第11批饮片）",
+    ),
+    76: (Status.NEEDS_DATA, _KP + "；另需全国统一的饮片处方味数/剂数上限（各地标准不一）"),
+    77: (
+        Status.NEEDS_DATA,
+        _KP + "；另需每味饮片的药典日用量上限及 FEE_LIST_D 中的剂数（cnt 不区分克数与剂数）",
+    ),
+    78: (Status.NEEDS_DATA, _KP + "；另需检验检查项目↔指征诊断对照（无公开的全国对照表）"),
+    79: (Status.NEEDS_DATA, _KP + "；另需治疗项目↔指征诊断对照（已实现的血液透析适应证见第83类）"),
     84: (Status.NEEDS_DATA, "规则_项目关联 以耗材大类（C）与旧版编码描述，需映射到国家耗材编码"),
     85: (Status.NEEDS_DATA, _NO_KP + "（耗材限定科室）"),
     86: (Status.NEEDS_DATA, _NO_KP + "（耗材单次限量）"),
-    87: (Status.NEEDS_DATA, _KP),
-    88: (Status.NEEDS_DATA, _KP),
+    87: (Status.NEEDS_DATA, _KP + "；另需耗材的性别适用范围，国家耗材编码（C…）不含"),
+    88: (Status.NEEDS_DATA, _KP + "；另需耗材↔适用疾病对照，国家耗材编码不含"),
 }
 
 _CAT = re.compile(r"^CAT2025-(\d{3})$")

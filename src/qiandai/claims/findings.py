@@ -16,6 +16,7 @@ RULE_OUTPUT_COLUMNS: tuple[str, ...] = (
     "amount",  # DECIMAL(18,2): amount at stake (涉及金额)
     "evidence",  # Chinese sentence a reviewer can act on
     "event_date",  # DATE the finding refers to (fee date, admission date …)
+    "fixmedins_code",  # optional institution code; NULL: taken from the visit (stock findings set it)
 )
 
 FINDINGS_SCHEMA = pa.schema(

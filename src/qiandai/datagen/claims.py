@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from qiandai.claims.findings import GROUND_TRUTH_SCHEMA
-from qiandai.datagen import checkins, injections_breadth, stock
+from qiandai.datagen import checkins, injections_breadth, injections_safety, stock
 from qiandai.datagen.catalog import KnowledgeSource, build_catalog
 from qiandai.datagen.codesets import choose_codes
 from qiandai.datagen.common import DAY, rng_for
@@ -195,7 +195,8 @@ def generate_claims(
     cat = build_catalog(source)
     dx = build_diagnoses(source)
     codes = choose_codes(cat, rng_for(seed, 1))
-    pools = build_pools(cat, codes.excluded(cat) | injections_breadth.withheld(cat, codes))
+    withheld = injections_breadth.withheld(cat, codes) | injections_safety.withheld(cat, codes)
+    pools = build_pools(cat, codes.excluded(cat) | withheld)
     insts = build_institutions(rng_for(seed, 2), visits // 2000)
 
     progress("scenarios", 0.05)

@@ -36,7 +36,8 @@ from qiandai.datagen.institutions import Institutions
 from qiandai.datagen.population import Population
 from qiandai.datagen.visits import INPATIENT, PHARMACY_SCENE, Visits
 
-ROLE_BED, ROLE_NURSING, ROLE_EXAM, ROLE_ER_EXAM, ROLE_TREAT = 0, 1, 2, 3, 4
+ROLE_BED, ROLE_NURSING, ROLE_EXAM, ROLE_ER_EXAM, ROLE_TREAT, ROLE_TEST = 0, 1, 2, 3, 4, 5
+TEST_TYPES = ("03", "04")  # 检查费, 化验费: every background stay bills one on its admission day
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Pools:
     free_services: IntArray
     reserved_drugs: IntArray  # never in the background: extra lines of scenarios
     reserved_services: IntArray
+    tests: IntArray  # the 检查/化验 services of ``services``: the admission test of every stay
+    free_tests: IntArray
     bed: int
     nursing: int
     exam: int
@@ -128,7 +131,11 @@ def build_pools(cat: Catalog, exclude: set[int]) -> Pools:
     reserved = np.isin(ids, np.concatenate([reserved_drugs, reserved_services]))
     drugs = one_per_point(cat, np.flatnonzero(drug_ok & ~excluded & ~reserved))
     services = one_per_point(cat, np.flatnonzero(svc_ok & ~excluded & ~reserved))
-    if min(len(free_drugs), len(free_services), len(reserved_drugs), len(reserved_services)) == 0:
+    chrg = np.array(cat.chrgitm)
+    tests = services[np.isin(chrg[services], TEST_TYPES)]
+    free_tests = free_services[np.isin(chrg[free_services], TEST_TYPES)]
+    sizes = (free_drugs, free_services, reserved_drugs, reserved_services, tests, free_tests)
+    if min(len(x) for x in sizes) == 0:
         raise ValueError("the knowledge base has too few unrestricted codes to generate claims")
     return Pools(
         drugs=drugs,
@@ -137,6 +144,8 @@ def build_pools(cat: Catalog, exclude: set[int]) -> Pools:
         free_services=free_services,
         reserved_drugs=reserved_drugs,
         reserved_services=reserved_services,
+        tests=tests,
+        free_tests=free_tests,
         bed=cat.index(BED_CODE),
         nursing=cat.index(NURSING_CODE),
         exam=cat.index(WARD_EXAM_CODE),
@@ -223,7 +232,12 @@ def generate_lines(
     bo_start = v.bed_only_start[visit_ids][rec_visit]
     bed_only = (bo_start >= 0) & (k >= bo_start) & (k < bo_start + v.bed_only_len[visit_ids][rec_visit])
     treat = np.where(bed_only & ward_day, 0, treat)
-    per_rec = fixed + treat
+    # one admission test (检查/化验) on the first day of every stay, except bed-only days and the
+    # low-standard stays that the 无指征住院 scenarios plant
+    low = v.low_standard[visit_ids] == 1
+    admit = r_inp & (k == 0) & ~bed_only & ~low[rec_visit]
+    treat_from = fixed + admit
+    per_rec = treat_from + treat
     line_rec = np.repeat(np.arange(nrec), per_rec)
     j = np.arange(len(line_rec)) - np.repeat(np.cumsum(per_rec) - per_rec, per_rec)
     lv = rec_visit[line_rec]
@@ -231,12 +245,15 @@ def generate_lines(
     n = len(lv)
     is_fixed = j < fixed[line_rec]
     role = np.where(is_fixed, np.where(er[line_rec], ROLE_ER_EXAM, np.minimum(j, ROLE_EXAM)), ROLE_TREAT)
-    first_treat = inpatient[lv] & (lk == 0) & (j == fixed[line_rec])
-    is_drug = (role == ROLE_TREAT) & ((scene[lv] == PHARMACY_SCENE) | (rng.random(n) < 0.55) | first_treat)
+    role = np.where(admit[line_rec] & (j == fixed[line_rec]), ROLE_TEST, role)
+    first_treat = inpatient[lv] & (lk == 0) & (j == treat_from[line_rec])
+    drug_only = (scene[lv] == PHARMACY_SCENE) | low[lv] | first_treat
+    is_drug = (role == ROLE_TREAT) & (drug_only | (rng.random(n) < 0.55))
     is_svc = (role == ROLE_TREAT) & ~is_drug
+    is_test = role == ROLE_TEST
 
     # codes: rotating offsets give distinct codes within a visit
-    off = rng.integers(0, 1 << 30, size=(m, 4))
+    off = rng.integers(0, 1 << 30, size=(m, 5))
     rank_d = _rank_within(lv, is_drug)
     rank_s = _rank_within(lv, is_svc)
     code = np.select(
@@ -246,11 +263,13 @@ def generate_lines(
     )
     code = np.where(is_drug, pools.drugs[_rotate(off[lv, 0], rank_d, len(pools.drugs))], code)
     code = np.where(is_svc, pools.services[_rotate(off[lv, 1], rank_s, len(pools.services))], code)
+    code = np.where(is_test, pools.tests[off[lv, 4] % len(pools.tests)], code)
     ctx = line_context(pop, insts, v, visit_ids[lv])
     bad = any_violation(cat, code, ctx)
     fd = pools.free_drugs[_rotate(off[lv, 2], rank_d, len(pools.free_drugs))]
     fs = pools.free_services[_rotate(off[lv, 3], rank_s, len(pools.free_services))]
-    code = np.where(bad & is_drug, fd, np.where(bad & is_svc, fs, code))
+    ft = pools.free_tests[off[lv, 4] % len(pools.free_tests)]
+    code = np.where(bad & is_drug, fd, np.where(bad & is_svc, fs, np.where(bad & is_test, ft, code)))
 
     # times
     begin = v.begin[visit_ids][lv]

@@ -25,6 +25,7 @@ from qiandai.datagen.codesets import CodeSets, Template, only
 from qiandai.datagen.common import DAY, IntArray
 from qiandai.datagen.diagnoses import DiagnosisCatalog
 from qiandai.datagen.injections import Context, Planter
+from qiandai.datagen.injections_safety import safety_ids
 from qiandai.datagen.institutions import HOSPITAL
 from qiandai.datagen.scenarios import ScenarioBuilder, ts
 from qiandai.knowledge import qiandai_tables as qt
@@ -102,6 +103,7 @@ def _diag(c: Context, ranges: Ranges, inside: bool, gender: int, age: int = 45) 
 
 
 def _usable(cat: Catalog, ids: IntArray, t: Template) -> IntArray:
+    ids = np.setdiff1d(ids, safety_ids(cat))  # the safety rules' classes fire their own rules
     return ids[only(cat, ids, t, None)] if len(ids) else ids
 
 
@@ -212,6 +214,7 @@ def perioperative_antibiotic(b: ScenarioBuilder, c: Context, n: int, hard: bool)
 def drug_indication(b: ScenarioBuilder, c: Context, n: int, hard: bool) -> None:
     ranges, kp = _indication_ranges(), _code_kp(b.cat)
     mapped = np.array(sorted(i for i, k in kp.items() if k in ranges), dtype=np.int64)
+    mapped = np.setdiff1d(mapped, safety_ids(b.cat))
     done = 0
     for _ in range(n * 20):
         if done == n:

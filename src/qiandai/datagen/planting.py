@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from qiandai.datagen import injections, injections_breadth, injections_records
+from qiandai.datagen import injections, injections_breadth, injections_records, injections_safety
 from qiandai.datagen.injections import Context, Planter
 from qiandai.datagen.scenarios import ScenarioBuilder
 from qiandai.datagen.visits import ORIGIN_HARD_NEGATIVE, ORIGIN_INJECTED
 
-RULES: dict[str, str] = {**injections.RULES, **injections_records.RULES, **injections_breadth.RULES}
+RULES: dict[str, str] = {
+    **injections.RULES,
+    **injections_records.RULES,
+    **injections_breadth.RULES,
+    **injections_safety.RULES,
+}
 PLANTERS: dict[str, Planter] = {
     **injections.PLANTERS,
     **injections_records.PLANTERS,
     **injections_breadth.PLANTERS,
+    **injections_safety.PLANTERS,
 }
 
 __all__ = ["PLANTERS", "RULES", "Context", "plant_all"]

@@ -126,6 +126,7 @@ class ScenarioBuilder:
         die: bool = False,
         refl_old: int = -1,
         bed_only: tuple[int, int] = (-1, 0),
+        low_standard: bool = False,
     ) -> int:
         """A scenario visit; times are drawn as for the background unless given."""
         scene = INPATIENT if med_type in (21, 52) else PHARMACY_SCENE if med_type == 41 else OUTPATIENT
@@ -146,6 +147,7 @@ class ScenarioBuilder:
             "refl_old": refl_old,
             "bed_only_start": bed_only[0],
             "bed_only_len": bed_only[1],
+            "low_standard": int(low_standard),
             "origin": self.origin,
         }
         if begin is not None and end is None and scene != INPATIENT:

@@ -106,9 +106,18 @@ def generate(
     insts = sorted(pc.unique(mdtrt["fixmedins_code"]).to_pylist())[:MAX_INSTITUTIONS]
     cells = [(i, d, p) for i in insts for d in range(len(DRUGS)) for p in range(1, len(ends))]
     order = rng.permutation(len(cells))
-    recon = {cells[k]: n < cases for n, k in enumerate(order[: cases + hard])}
-    split_cells = [cells[k] for k in order[cases + hard : 2 * (cases + hard)]]
-    split = {c: n < cases for n, c in enumerate(split_cells)}
+    # a planted cell bills one fresh visit of its institution and month: take cells in random order
+    # while their (institution, month) still has a visit to spare (one stays for the goods cases)
+    room = {key: len(found) - 1 for key, found in visits.items()}
+    chosen: list[tuple[str, int, int]] = []
+    for k in order.tolist():
+        i, _, p = cells[k]
+        if room.get((i, p), 0) > 0 and len(chosen) < 2 * (cases + hard):
+            room[(i, p)] -= 1
+            chosen.append(cells[k])
+    # alternate, so that both rules get their share when a large run has fewer cells than cases
+    recon = {c: n < cases for n, c in enumerate(chosen[0::2])}
+    split = {c: n < cases for n, c in enumerate(chosen[1::2])}
     used: set[str] = set()
 
     def fresh_visit(inst: str, period: int) -> tuple[str, str, datetime] | None:

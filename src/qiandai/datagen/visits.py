@@ -48,6 +48,7 @@ class Visits:
     refl_old: IntArray  # visit id of the earlier stay this one was transferred from, -1
     bed_only_start: IntArray  # first night without treatment lines (-1: none)
     bed_only_len: IntArray
+    low_standard: IntArray  # 1: a stay billed without any test (no admission test, drug-only treatment)
     origin: IntArray
 
     def __len__(self) -> int:
@@ -177,6 +178,7 @@ def background_visits(
         refl_old=np.full(n, -1),
         bed_only_start=np.full(n, -1),
         bed_only_len=np.zeros(n, dtype=np.int64),
+        low_standard=np.zeros(n, dtype=np.int64),
         origin=np.zeros(n, dtype=np.int64),
     ).take(np.flatnonzero(alive))
     assign_diagnoses(rng, v, pop, dx)

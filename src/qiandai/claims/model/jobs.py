@@ -62,6 +62,15 @@ def _dataset(source: DataSource, level: str, work: Path) -> Dataset:
     )
 
 
+def check_test_fraction(test_fraction: float) -> None:
+    """Refuse a held-out share outside (0, 1) with a clear message (before any data is read)."""
+    if not 0 < test_fraction < 1:
+        raise InvalidInputError(
+            f"参数 --test-fraction（留出集比例）须大于 0 且小于 1，实际为 {test_fraction:g}；"
+            "例如 0.25 表示留出 25% 的标注样本用于评估"
+        )
+
+
 def train_job(
     source: DataSource,
     out_dir: Path,
@@ -73,6 +82,7 @@ def train_job(
     ks: Sequence[int] = DEFAULT_KS,
 ) -> TrainedModel:
     """Build the dataset at the labels' level, train, save to ``out_dir``; return the model."""
+    check_test_fraction(test_fraction)
     lab = load_labels(source, truth, labels)
     with tempfile.TemporaryDirectory(prefix="qiandai-model-") as tmp:
         ds = _dataset(source, lab.level, Path(tmp))

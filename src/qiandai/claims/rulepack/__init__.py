@@ -13,6 +13,8 @@ from qiandai.claims.rulepack import (  # noqa: F401  (registration side effects)
     behaviour,
     checkins,
     dataquality,
+    decomposition,
+    drugsafety,
     herbal,
     indications,
     operations,

@@ -28,8 +28,14 @@ def emit(
     amount: ir.NumericValue,
     evidence: ir.StringValue,
     event_day: ir.IntegerValue,
+    fixmedins_code: ir.StringValue | None = None,
 ) -> ir.Table:
-    """Project ``t`` onto the standard rule output columns."""
+    """Project ``t`` onto the standard rule output columns.
+
+    ``fixmedins_code`` is for findings whose ``mdtrt_id`` is not a visit (stock findings
+    ``STOCK:…``, sale keys): the audit takes the institution from the visit when there is one and
+    from this column otherwise.
+    """
     return t.select(
         mdtrt_id=mdtrt_id,
         kp_id=kp_id.cast("string"),
@@ -37,6 +43,7 @@ def emit(
         amount=amount.cast(MONEY),
         evidence=evidence,
         event_date=(EPOCH + event_day.as_interval("D")).cast("date"),
+        fixmedins_code=ibis.null("string") if fixmedins_code is None else fixmedins_code.cast("string"),
     )
 
 

@@ -35,6 +35,8 @@ def checkin_absence(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn), amount=lines.amount.sum()
     )
     g = per_stay.inner_join(money, per_stay.mdtrt_id == money.f_id)
+    inst = ctx.visits.select(i_id="mdtrt_id", inst="fixmedins_code")
+    g = g.inner_join(inst, g.mdtrt_id == inst.i_id)
     evidence = (
         "住院期间有"
         + text(g.n)
@@ -44,7 +46,7 @@ def checkin_absence(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         + "）计费但参保人无床旁签到记录（本机构签到系统在住院期间运行），疑似挂床住院"
     )
     return emit(g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=g.fee_ids, amount=g.amount,
-                evidence=evidence, event_day=g["first"])  # fmt: skip
+                evidence=evidence, event_day=g["first"], fixmedins_code=g.inst)  # fmt: skip
 
 
 @TEMPLATES.register("checkin_impostor")
@@ -89,8 +91,9 @@ def checkin_impostor(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     g = hits.group_by("mdtrt_id").aggregate(
         n=hits.count(), first=hits.reason.argmin(hits.checkin_time), when=hits.checkin_time.min()
     )
-    v = ctx.visits.select(v_id="mdtrt_id", total_fee="total_fee")
+    v = ctx.visits.select(v_id="mdtrt_id", total_fee="total_fee", inst="fixmedins_code")
     g = g.inner_join(v, g.mdtrt_id == v.v_id)
     evidence = g["first"] + ibis.cases((g.n > 1, "等" + text(g.n) + "处异常"), else_="") + "，疑似冒名就医"
     return emit(g, mdtrt_id=g.mdtrt_id, kp_id=NO_KP, fee_ids=ibis.literal([], type="array<string>"),
-                amount=g.total_fee, evidence=evidence, event_day=day_number(g.when.date()))  # fmt: skip
+                amount=g.total_fee, evidence=evidence, event_day=day_number(g.when.date()),
+                fixmedins_code=g.inst)  # fmt: skip

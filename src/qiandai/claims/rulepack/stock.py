@@ -78,6 +78,7 @@ def stock_reconciliation(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         amount=over * r.settled_value / r.settled,
         evidence=evidence,
         event_day=r.d1,
+        fixmedins_code=r.fixmedins_code,
     )
 
 
@@ -94,10 +95,11 @@ def _per_key(s: ir.Table, reason: ir.StringValue) -> ir.Table:
         n=s.count(),
         first=s.reason.argmin(s.sale_time),
         day=s.day.min(),
+        inst=s.fixmedins_code.max(),
     )
     evidence = g.first + ibis.cases((g.n > 1, "等" + text(g.n) + "笔销售"), else_="")
     return emit(g, mdtrt_id=g.key, kp_id=NO_KP, fee_ids=NO_FEE_IDS, amount=g.amount, evidence=evidence,
-                event_day=g.day)  # fmt: skip
+                event_day=g.day, fixmedins_code=g.inst)  # fmt: skip
 
 
 @TEMPLATES.register("split_pack_sale")
