@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,33 @@ def database_url(request: pytest.FixtureRequest) -> str:
         return template.fresh_database()
     cluster: PostgresCluster = request.getfixturevalue("_postgres_cluster")
     return cluster.fresh_database()
+
+
+CHROMIUM = os.environ.get("QIANDAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """The one headless Chromium (Debian's, via Playwright) of this test process.
+
+    Playwright's sync API runs one event loop per thread, so a second ``sync_playwright()`` while the
+    first is open fails; every browser test shares this instance (skipped where Chromium or Playwright
+    is absent; no browser download ever).
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()

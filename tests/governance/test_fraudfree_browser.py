@@ -85,15 +85,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"], headless=True
-        )
-        yield instance
-        instance.close()
+def browser(chromium: Any, server: str) -> Any:
+    """The process's shared Chromium (see ``chromium`` in tests/conftest.py)."""
+    return chromium
 
 
 def _page(browser: Any, server: str, username: str) -> Any:

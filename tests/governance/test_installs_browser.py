@@ -90,14 +90,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield instance
-        instance.close()
+def browser(chromium: Any) -> Any:
+    """The process's shared Chromium (see ``chromium`` in tests/conftest.py)."""
+    return chromium
 
 
 def _page(browser: Any, server: str, username: str, *, phone: bool = False) -> Any:

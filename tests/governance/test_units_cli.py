@@ -10,6 +10,7 @@ from gov_install_helpers import DATA, messy_roster
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from qiandai.cli import common
 from qiandai.cli.main import app
 
 runner = CliRunner()
@@ -19,7 +20,8 @@ runner = CliRunner()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("QIANDAI_HOME", str(tmp_path))
     monkeypatch.setenv("QIANDAI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
+    # the CLI's Rich console is built at import (its width fixed then): widen it so no cell is cut
+    monkeypatch.setattr(common.console, "width", 200)
     return tmp_path
 
 

@@ -72,14 +72,9 @@ def sim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        yield instance
-        instance.close()
+def browser(chromium: Any) -> Any:
+    """The process's shared Chromium (see ``chromium`` in tests/conftest.py)."""
+    return chromium
 
 
 def _login(browser: Any, base: str, username: str) -> Any:
