@@ -93,10 +93,11 @@ def _port() -> int:
 
 
 def make_app() -> Any:
-    """uvicorn factory: the API with the transfer routers (until api/app.py includes them)."""
+    """uvicorn factory: the API with the transfer routers (until api/app.py includes them) and the
+    lean decision path (until api/app.py installs it; ``--no-fast-path`` leaves it out)."""
     from qiandai.api.app import create_app
     from qiandai.api.auth import router as auth_router
-    from qiandai.api.transfers import router
+    from qiandai.api.transfers import DecisionFastPath, install_decision_fast_path, router
     from qiandai.store.database import make_engine, session_factory
 
     app = create_app()
@@ -109,6 +110,10 @@ def make_app() -> Any:
     for r in (auth_router, router):
         if not any(getattr(x, "path", "") in paths for x in r.routes):
             app.include_router(r)
+    if not any(m.cls is DecisionFastPath for m in app.user_middleware) and not os.environ.get(
+        "QIANDAI_BENCH_NO_FAST_PATH"
+    ):
+        install_decision_fast_path(app)
     return app
 
 
@@ -290,6 +295,8 @@ def http(args: argparse.Namespace) -> None:
     env = {**os.environ, "QIANDAI_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "bench")}
     if args.state == "postgres":
         env["QIANDAI_TRANSFER_STATE"] = "postgres"
+    if not args.fast_path:  # the FastAPI route instead of the lean ASGI path (ADR 0026), to compare
+        env["QIANDAI_BENCH_NO_FAST_PATH"] = "1"
     cmd = [sys.executable, "-m", "uvicorn", "transfers:make_app", "--factory", "--port", str(port),
            "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(cmd, env=env, cwd=ROOT / "bench")
@@ -348,6 +355,7 @@ def http(args: argparse.Namespace) -> None:
         f"command: .venv/bin/python bench/transfers.py http --workers {args.workers} --rate {args.rate:g} "
         f"--seconds {args.seconds} --state {args.state} --shards {args.shards}"
         f" --connections {args.connections}{'' if args.fsync else ' --no-fsync'}"
+        f"{'' if args.fast_path else ' --no-fast-path'}"
     )
 
 
@@ -381,6 +389,9 @@ def main() -> None:
     h.add_argument("--shards", type=int, default=100, help="spread accounts over N× the customers")
     h.add_argument("--connections", type=int, default=64, help="keep-alive connections of the client")
     h.add_argument("--fsync", action=argparse.BooleanOptionalAction, default=True)
+    h.add_argument(
+        "--fast-path", action=argparse.BooleanOptionalAction, default=True, help="lean ASGI /decide"
+    )
     args = parser.parse_args()
     inprocess(args) if args.mode == "inprocess" else http(args)
 

@@ -7,12 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tx_helpers import add_personas
+from tx_helpers import make_api
 
-from qiandai.api.app import create_app
-from qiandai.api.auth import router as auth_router
-from qiandai.api.transfers import router as transfers_router
-from qiandai.api.transfers_warnings import router as warnings_router
 from qiandai.store.database import make_engine, session_factory
 from qiandai.transfers.runtime import TransferRuntime
 
@@ -33,12 +29,7 @@ def runtime(factory: sessionmaker[Session]) -> Iterator[TransferRuntime]:
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    app = create_app(database_url)
-    included = {getattr(r, "path", "") for r in app.routes}
-    for router in (auth_router, transfers_router, warnings_router):
-        if not any(getattr(r, "path", "") in included for r in router.routes):
-            app.include_router(router)
-    add_personas(app.state.session_factory)
+    app = make_api(database_url)
     with TestClient(app) as c:
         yield c
     rt = getattr(app.state, "transfers", None)

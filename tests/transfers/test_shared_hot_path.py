@@ -95,3 +95,84 @@ def test_decide_endpoint_caches_the_token_briefly(client: TestClient) -> None:
     assert (
         client.post("/api/transfers/decide", json=payload(occurred_at=now), headers=grid).status_code == 403
     )
+
+
+def test_the_event_loop_path_decides_as_the_thread_path(shared: TransferRuntime) -> None:
+    """decide_async (the HTTP fast path's, asyncio psycopg): same answers, duplicates, holds and
+    warnings; concurrent decisions on one loop keep one decision per id and exact velocity counts."""
+    import asyncio
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    at = now.isoformat()
+
+    async def run() -> None:
+        first = await shared.decide_async(tx(transfer_id="A-1", occurred_at=at))
+        again = await shared.decide_async(tx(transfer_id="A-1", occurred_at=at))
+        assert first["decision"] == "放行" and not first["duplicate"]
+        assert again["duplicate"] and again["decision"] == first["decision"]
+        # the same transfer id 12 times at once: one decision, every other answer a duplicate of it
+        burst = await asyncio.gather(
+            *(shared.decide_async(tx(transfer_id="A-2", payer_account="6222020200007777", occurred_at=at))
+              for _ in range(12))
+        )  # fmt: skip
+        assert sum(not a["duplicate"] for a in burst) == 1
+        assert len({(a["decision"], a["score"]) for a in burst}) == 1
+        # 15 transfers of one payer at once: each sees exactly the ones committed before it
+        await asyncio.gather(
+            *(shared.decide_async(tx(transfer_id=f"V-{i}", payer_account="6222020200008888",
+                                     payee_account=f"62284804000{i:05d}", amount="100", occurred_at=at))
+              for i in range(15))
+        )  # fmt: skip
+        victim = await shared.decide_async(
+            tx(transfer_id="A-4", payer_account="6222020200004444", payee_account="6228480400009999",
+               amount="90000", payer_age=75, on_call=True, occurred_at=at)
+        )  # fmt: skip
+        assert victim["likely_victim"] and not victim["duplicate"], victim  # via the thread path
+
+    asyncio.run(run())
+    shared.apply_hold(
+        HoldInstruction.model_validate(
+            {"instruction_id": "H-9", "type": "stop_payment", "issuing_unit": "杭州市公安局",
+             "document_ref": "杭公止〔2025〕9号", "issued_at": at, "account": PAYER}
+        ),
+        now,
+    )  # fmt: skip
+    held = asyncio.run(shared.decide_async(tx(transfer_id="A-5", occurred_at=at)))
+    assert held["decision"] == "拦截" and "紧急止付" in held["reasons"][0]  # honoured at once
+    with unit_of_work(shared.factory) as s:
+        counts = sorted(
+            r.features["payer_out_count_10m"]
+            for r in s.scalars(select(DecisionRow).where(DecisionRow.payer_account == "6222020200008888"))
+        )
+        assert counts == list(range(15))
+        assert (
+            s.scalar(select(func.count()).select_from(DecisionRow).where(DecisionRow.transfer_id == "A-2"))
+            == 1
+        )
+        assert s.scalar(select(WarningRow).where(WarningRow.transfer_id == "A-4")) is not None
+
+
+def test_the_event_loop_path_recovers_from_dropped_connections(shared: TransferRuntime) -> None:
+    """A database restart fails only the decision in flight; the next one opens a new connection."""
+    import asyncio
+
+    import psycopg
+    from sqlalchemy import text
+
+    at = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    async def run() -> None:
+        assert not (await shared.decide_async(tx(transfer_id="R-1", occurred_at=at)))["duplicate"]
+        with shared.factory() as s:  # the restart, as the pool's connections see it
+            s.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        with pytest.raises(psycopg.OperationalError):
+            await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))
+        again = await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))  # the bank's retry
+        assert not again["duplicate"] and again["decision"] == "放行"
+
+    asyncio.run(run())

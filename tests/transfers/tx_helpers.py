@@ -79,3 +79,23 @@ def add_personas(factory: sessionmaker[Session]) -> None:
                 region_code=region,
                 org_code=org,
             )
+
+
+def make_api(database_url: str, *, fast_path: bool = False, personas: bool = True) -> Any:
+    """The API app with the transfer routers and personas; ``fast_path`` installs the lean decision path."""
+    from qiandai.api.app import create_app
+    from qiandai.api.auth import router as auth_router
+    from qiandai.api.transfers import install_decision_fast_path
+    from qiandai.api.transfers import router as transfers_router
+    from qiandai.api.transfers_warnings import router as warnings_router
+
+    app = create_app(database_url, decision_fast_path=False)
+    included = {getattr(r, "path", "") for r in app.routes}
+    for router in (auth_router, transfers_router, warnings_router):
+        if not any(getattr(r, "path", "") in included for r in router.routes):
+            app.include_router(router)
+    if fast_path:
+        install_decision_fast_path(app)
+    if personas:
+        add_personas(app.state.session_factory)
+    return app

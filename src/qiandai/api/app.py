@@ -12,10 +12,12 @@ from qiandai.api.errors import install_error_handlers
 from qiandai.store.database import make_engine, session_factory
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, *, decision_fast_path: bool = True) -> FastAPI:
     """Return a new application bound to ``database_url`` (default: the configured database).
 
     One per process; tests create their own against a freshly migrated database.
+    ``decision_fast_path=False`` serves ``POST /api/transfers/decide`` through the plain FastAPI
+    route only (tests compare the two; ADR 0026).
     """
     app = FastAPI(
         title="钱袋 Qiandai API",
@@ -37,6 +39,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from qiandai.web import install_web
 
     install_web(app)
+    if decision_fast_path:
+        from qiandai.api.transfers import install_decision_fast_path
+
+        install_decision_fast_path(app)  # outermost: POST /api/transfers/decide skips the rest (ADR 0026)
     return app
 
 

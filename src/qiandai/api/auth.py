@@ -45,7 +45,7 @@ def _token_of(request: Request) -> str | None:
     return _bearer_of(request) or request.cookies.get(COOKIE)
 
 
-def _check_cookie_request(request: Request) -> None:
+def check_cookie_request(request: Request) -> None:
     """Refuse a cookie-authenticated unsafe request from a foreign origin or without the CSRF token."""
     if request.method not in UNSAFE:
         return
@@ -67,7 +67,7 @@ def current_principal(
         token = request.cookies.get(COOKIE)
         if not token:
             raise AuthenticationError("未登录或登录已失效")
-        _check_cookie_request(request)
+        check_cookie_request(request)
     return service.principal_for_token(session, token)
 
 

@@ -6,17 +6,22 @@ The process's :class:`~qiandai.transfers.runtime.TransferRuntime` is created on 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qiandai.api.auth import COOKIE, DbSession, require_roles
+from qiandai.api.auth import COOKIE, DbSession, check_cookie_request, require_roles
 from qiandai.domain.errors import AuthenticationError, PermissionDeniedError
 from qiandai.identity import service
 from qiandai.identity.principal import Principal
@@ -60,15 +65,28 @@ class _PrincipalCache:
     def get(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
-        token = value.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
+        if scheme.lower() == "bearer":
+            token = value.strip()
+        else:  # the browser's session cookie: an unsafe request must prove it comes from our pages
+            token = request.cookies.get(COOKIE, "")
+            if token:
+                check_cookie_request(request)
+        return self.cached(token) or self.load(token, request.app.state.session_factory)
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal of ``token`` if it was checked less than ``ttl`` seconds ago (no I/O)."""
+        if not token:
+            raise AuthenticationError("未登录或登录已失效")
+        found = self._items.get(hashlib.sha256(token.encode()).hexdigest())
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
+    def load(self, token: str, factory: sessionmaker[Session]) -> Principal:
+        """Check ``token`` in the database (one transaction) and remember the principal for ``ttl``."""
         if not token:
             raise AuthenticationError("未登录或登录已失效")
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
-        found = self._items.get(key)
-        if found is not None and found[0] > now:
-            return found[1]
-        with unit_of_work(request.app.state.session_factory) as session:
+        with unit_of_work(factory) as session:
             principal = service.principal_for_token(session, token)
         with self._lock:
             if len(self._items) >= self.size:
@@ -82,7 +100,10 @@ _principals = _PrincipalCache()
 
 def decision_caller(request: Request) -> Principal:
     """The bank (or admin) calling ``/decide``: 401 without a live token, 403 for other roles."""
-    principal = _principals.get(request)
+    return _may_decide(_principals.get(request))
+
+
+def _may_decide(principal: Principal) -> Principal:
     if not principal.has_role(Role.BANK, Role.ADMIN):
         raise PermissionDeniedError(f"无权执行此操作（需要角色：{Role.BANK.label}、{Role.ADMIN.label}）")
     return principal
@@ -95,6 +116,104 @@ def decide(body: Transfer, rt: Runtime, _: Annotated[Principal, Depends(decision
     The answer is a plain dict of JSON types, serialised once here (no second encoding pass)."""
     answer = rt.decide(body)
     return Response(json.dumps(answer, ensure_ascii=False, default=str), media_type="application/json")
+
+
+DECIDE_PATH = "/api/transfers/decide"
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+#: Threads for the fast path's rare blocking steps: a token not in the cache, the runtime's start-up.
+_decision_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qd-decide-auth")
+
+
+class DecisionFastPath:
+    """ASGI middleware serving ``POST /api/transfers/decide`` without FastAPI (ADR 0026).
+
+    Every other request goes on to the application unchanged. For the decision it does what the
+    FastAPI route does — the same token cache and roles, the same ``Transfer`` validation (on the body
+    bytes, JSON mode), the same runtime call, the same answer bytes — but skips the application's
+    route matching over all routes, the web-security ``BaseHTTPMiddleware`` (which adds nothing to
+    ``/api/`` responses), dependency injection and anyio's thread hand-off. Errors are turned into
+    responses by the application's own exception handlers, so 401/403/422 bodies are identical. The
+    FastAPI route stays declared: it documents the endpoint in OpenAPI and serves it where the fast
+    path is not installed.
+    """
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        self.app, self.fastapi_app = app, fastapi_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != DECIDE_PATH
+            or scope["method"] != "POST"
+            or not _bearer(scope)  # cookie callers take the FastAPI route and its CSRF check
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._decide(scope, receive)
+        except Exception as exc:
+            handler = self._handler(exc)
+            if handler is None:
+                raise
+            response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
+        headers = [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _decide(self, scope: Scope, receive: Receive) -> bytes:
+        app = self.fastapi_app
+        loop = asyncio.get_running_loop()
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        transfer, invalid = None, None
+        try:
+            transfer = Transfer.model_validate_json(b"".join(chunks))
+        except ValidationError as exc:  # same shape as FastAPI's body errors: loc starts with "body"
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            invalid = RequestValidationError(errors)
+            if any(e["type"] == "json_invalid" for e in errors):  # FastAPI refuses bad JSON before auth
+                raise invalid from None
+        token = _bearer(scope)
+        principal = _principals.cached(token)
+        if principal is None:  # once per token every few seconds
+            factory = app.state.session_factory
+            principal = await loop.run_in_executor(_decision_threads, _principals.load, token, factory)
+        _may_decide(principal)
+        if transfer is None:
+            raise invalid or RequestValidationError([])
+        rt: TransferRuntime | None = getattr(app.state, "transfers", None)
+        if rt is None:  # first decision of this process: start-up reads the database, off the loop
+            rt = await loop.run_in_executor(_decision_threads, runtime_for, app.state)
+        answer = await rt.decide_async(transfer)
+        return json.dumps(answer, ensure_ascii=False, default=str).encode()
+
+    def _handler(self, exc: Exception) -> Any:
+        handlers = self.fastapi_app.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls in handlers:
+                return handlers[cls]
+        return None
+
+
+def _bearer(scope: Scope) -> str:
+    """The bearer token from the raw ASGI headers ("" when there is none)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                return token.strip()
+    return ""
+
+
+def install_decision_fast_path(app: FastAPI) -> None:
+    """Serve ``POST /api/transfers/decide`` through :class:`DecisionFastPath` (before start-up)."""
+    app.add_middleware(DecisionFastPath, fastapi_app=app)
 
 
 @router.post("/holds", summary="公安指令：紧急止付、快速冻结、续期、解冻、资金返还")

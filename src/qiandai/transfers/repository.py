@@ -148,6 +148,19 @@ def list_entries(session: Session, kind: ListKind | None = None) -> list[ListEnt
     return list(session.scalars(stmt))
 
 
+def change_marks(session: Session) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Cheap fingerprints of the lists and of the holds: (row count, highest id) of ``tx_list_entry``
+    and of ``tx_hold_event`` (every hold change writes an event). Another process's change to either
+    changes its mark, so a runtime can reload only when something changed."""
+    from sqlalchemy import func
+
+    from qiandai.transfers.models import HoldEventRow
+
+    lists = session.execute(select(func.count(), func.coalesce(func.max(ListEntryRow.id), 0))).one()
+    holds = session.execute(select(func.count(), func.coalesce(func.max(HoldEventRow.id), 0))).one()
+    return (int(lists[0]), int(lists[1])), (int(holds[0]), int(holds[1]))
+
+
 def add_list_entries(session: Session, kind: ListKind, values: Iterable[str], source: str, note: str) -> int:
     now = now_utc()
     rows = [

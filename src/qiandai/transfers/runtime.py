@@ -10,13 +10,14 @@ the lists and the live and shadow scenario versions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from qiandai.transfers import hold_service, repository, scenario_store, warning_
 from qiandai.transfers.decision_log import DecisionLog
 from qiandai.transfers.engine import DecisionEngine, PageChecker
 from qiandai.transfers.hold_service import HoldInstruction
+from qiandai.transfers.holds import HoldIndex
 from qiandai.transfers.lists import ListIndex, ListKind
 from qiandai.transfers.model import Transfer, check_not_future
 from qiandai.transfers.payment_check import MerchantPageChecker
@@ -88,6 +90,9 @@ class TransferRuntime:
         self._known: set[str] = set()
         self._pending: dict[str, Future[None]] = {}
         self._stop = threading.Event()
+        # serialises "commit, then update the in-memory lists/holds" against the background refresh,
+        # which would otherwise swap in an index read just before such a commit
+        self._sync_lock = threading.RLock()
         self._load(warm_days)
 
     # -- start-up -------------------------------------------------------------------------------------
@@ -99,6 +104,7 @@ class TransferRuntime:
             for transfer_id, event in repository.events_since(session, since):
                 self.engine.state.record(event)
                 self._known.add(transfer_id)
+            self._lists_mark, self._holds_mark = repository.change_marks(session)
             self.reload_lists(session)
             for hold in hold_service.active_holds(session):
                 self.engine.holds.put(hold_service.to_active(hold))
@@ -108,6 +114,26 @@ class TransferRuntime:
         for entry in repository.list_entries(session):
             index.add(ListKind(entry.kind), [entry.value])
         self.engine.lists = index
+
+    def refresh_from_database(self) -> bool:
+        """Pick up list entries and holds that another process (a CLI command, another worker, the
+        断卡 screening) wrote since the last look; reloads only what changed. Returns whether anything
+        was reloaded. Shared-state workers read holds in SQL per decision, so only lists matter there."""
+        with self._sync_lock, unit_of_work(self.factory) as session:
+            lists_mark, holds_mark = repository.change_marks(session)
+            changed = False
+            if lists_mark != self._lists_mark:
+                self.reload_lists(session)
+                self._lists_mark = lists_mark
+                changed = True
+            if self.shared is None and holds_mark != self._holds_mark:
+                index = HoldIndex()
+                for hold in hold_service.active_holds(session):
+                    index.put(hold_service.to_active(hold))
+                self.engine.holds = index
+                self._holds_mark = holds_mark
+                changed = True
+        return changed
 
     def reload_scenarios(self) -> None:
         with unit_of_work(self.factory) as session:
@@ -147,6 +173,19 @@ class TransferRuntime:
             future.result(timeout=30)
         return answer
 
+    async def decide_async(self, transfer: Transfer) -> dict[str, Any]:
+        """:meth:`decide` for an event loop: the shared-state decision runs on the loop itself
+        (asyncio psycopg, no thread hand-off); the embedded mode and the rare decision that writes a
+        warning run :meth:`decide` in a thread."""
+        loop = asyncio.get_running_loop()
+        if self.shared is not None:
+            now = now_utc()
+            check_not_future(transfer, now)
+            answer = await self.shared.decide_async(transfer, now)
+            if answer is not None:
+                return answer
+        return await loop.run_in_executor(_decision_threads, self.decide, transfer)
+
     def _forget(self, transfer_id: str) -> Callable[[Future[None]], None]:
         def done(_future: Future[None]) -> None:
             self._pending.pop(transfer_id, None)
@@ -165,15 +204,16 @@ class TransferRuntime:
     def apply_hold(self, instruction: HoldInstruction, now: datetime | None = None) -> dict[str, Any]:
         """Apply a police instruction: committed to the database, then honoured, then acknowledged."""
         now = now or now_utc()
-        with unit_of_work(self.factory) as session:
-            outcome = hold_service.apply_instruction(session, instruction, now)
-            view = hold_service.hold_view(outcome.hold)
-            active = hold_service.to_active(outcome.hold) if outcome.hold.status == "active" else None
-            account, hold_id = outcome.hold.account, outcome.hold.id
-        if active is not None:
-            self.engine.holds.put(active)
-        else:
-            self.engine.holds.drop(account, hold_id)
+        with self._sync_lock:
+            with unit_of_work(self.factory) as session:
+                outcome = hold_service.apply_instruction(session, instruction, now)
+                view = hold_service.hold_view(outcome.hold)
+                active = hold_service.to_active(outcome.hold) if outcome.hold.status == "active" else None
+                account, hold_id = outcome.hold.account, outcome.hold.id
+            if active is not None:
+                self.engine.holds.put(active)
+            else:
+                self.engine.holds.drop(account, hold_id)
         if os.environ.get(CRASH_HOOK) == "1":  # kill test: the commit happened, the answer never leaves
             os.kill(os.getpid(), signal.SIGKILL)
         return {**view, "duplicate": outcome.duplicate}
@@ -181,35 +221,40 @@ class TransferRuntime:
     def expire_holds(self, now: datetime | None = None) -> list[str]:
         """Expire every hold past its end (logged in the hold's events); returns their ids."""
         now = now or now_utc()
-        with unit_of_work(self.factory) as session:
-            expired = [(h.account, h.id) for h in hold_service.expire_due(session, now)]
-        for account, hold_id in expired:
-            self.engine.holds.drop(account, hold_id)
-            log.info("hold %s expired", hold_id)
+        with self._sync_lock:
+            with unit_of_work(self.factory) as session:
+                expired = [(h.account, h.id) for h in hold_service.expire_due(session, now)]
+            for account, hold_id in expired:
+                self.engine.holds.drop(account, hold_id)
+                log.info("hold %s expired", hold_id)
         return [hold_id for _, hold_id in expired]
 
     # -- lists ----------------------------------------------------------------------------------------
     def add_to_list(self, kind: ListKind, values: list[str], source: str = "", note: str = "") -> int:
-        with unit_of_work(self.factory) as session:
-            added = repository.add_list_entries(session, kind, values, source, note)
-        self.engine.lists.add(kind, values)
+        with self._sync_lock:
+            with unit_of_work(self.factory) as session:
+                added = repository.add_list_entries(session, kind, values, source, note)
+            self.engine.lists.add(kind, values)
         return added
 
     def remove_from_list(self, kind: ListKind, values: list[str]) -> int:
-        with unit_of_work(self.factory) as session:
-            removed = repository.remove_list_entries(session, kind, values)
-        self.engine.lists.remove(kind, values)
+        with self._sync_lock:
+            with unit_of_work(self.factory) as session:
+                removed = repository.remove_list_entries(session, kind, values)
+            self.engine.lists.remove(kind, values)
         return removed
 
     # -- background -----------------------------------------------------------------------------------
     def start_background(self, every: float = 30.0) -> None:
-        """Expire holds and pick up newly published scenario versions every ``every`` seconds."""
+        """Every ``every`` seconds: expire holds, pick up newly published scenario versions and the
+        list entries and holds written by other processes."""
 
         def loop() -> None:
             while not self._stop.wait(every):
                 try:
                     self.expire_holds()
                     self.reload_scenarios()
+                    self.refresh_from_database()
                 except Exception:  # keep the loop alive; the next round retries
                     log.exception("transfers background round failed")
 
@@ -220,7 +265,7 @@ class TransferRuntime:
         self.log.close()
         self._own.kw["bind"].dispose()
         if self.shared is not None:
-            self.shared.factory.kw["bind"].dispose()
+            self.shared.close()
 
     def wait_idle(self) -> None:
         self.log.flush()
@@ -236,6 +281,11 @@ def _own_factory(factory: sessionmaker[Session], **pool: int) -> sessionmaker[Se
 
 
 _runtime_lock = threading.Lock()
+#: Threads for :meth:`TransferRuntime.decide_async`'s blocking cases (more than the runtime's
+#: connection pool would only queue on it).
+_decision_threads = ThreadPoolExecutor(
+    max_workers=int(os.environ.get("QIANDAI_TRANSFER_DB_POOL", "10")) + 2, thread_name_prefix="qd-decide"
+)
 
 
 def runtime_for(state: Any) -> TransferRuntime:

@@ -11,8 +11,9 @@ One transaction per decision:
    the active holds of both accounts from ``tx_hold``;
 3. the engine evaluates; the decision row (and the warning, if any) is inserted; commit.
 
-Three round trips and a commit per decision (lock, read, insert, commit): the read must be a separate
-statement after the lock, since a statement's snapshot is taken when it starts.
+Three round trips and a commit per decision (lock, read, insert, commit), each a prepared statement
+on the raw psycopg connection: the read must be a separate statement after the lock, since a
+statement's snapshot is taken when it starts.
 
 Velocity counts are therefore exact under any concurrency: each decision sees every decision committed
 before it on its keys. Lists and scenario versions stay in each worker's memory (refreshed by the
@@ -21,11 +22,16 @@ runtime's background loop).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -156,33 +162,157 @@ def _holds(rows: list[list[Any]] | None) -> HoldIndex:
 
 
 class SharedDecider:
-    """Decisions against the shared PostgreSQL state; ``engine`` supplies program, lists and guidance."""
+    """Decisions against the shared PostgreSQL state; ``engine`` supplies program, lists and guidance.
+
+    The hot path talks to the psycopg connection under the pooled SQLAlchemy connection directly
+    (docs/adr/0026-lean-decision-path.md): the three statements are compiled by SQLAlchemy once, here,
+    with the column types' bind processors looked up once, and run as server-side prepared statements
+    (no parse or plan per decision in PostgreSQL). The SQLAlchemy connection still owns the pool
+    checkout and the transaction (commit or rollback), and the rare warning is written by an ORM
+    session joined to it, as before. psycopg's pipeline mode (lock and read in one round trip) was
+    measured and dropped: its wait loop spins and cost more CPU than the round trip it saves.
+    """
 
     def __init__(self, factory: sessionmaker[Session], engine: DecisionEngine, sla: SlaPolicy) -> None:
         self.factory, self.engine, self.sla = factory, engine, sla
         self.engine_db: Engine = factory.kw["bind"]
+        dialect = self.engine_db.dialect
+        self._lock_sql = str(LOCK_SQL.compile(dialect=dialect))
+        self._read_sql = str(FEATURES_SQL.compile(dialect=dialect))
+        columns = [c for c in repository.DECISIONS.columns if c.name != "id"]
+        self._insert_sql = str(INSERT.compile(dialect=dialect, column_keys=[c.name for c in columns]))
+        self._binds = [(c.name, c.type._cached_bind_processor(dialect)) for c in columns]
+        conninfo = self.engine_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._async_pool = _AsyncPool(conninfo, self.engine_db.pool.size())
 
     def decide(self, transfer: Transfer, now: datetime) -> dict[str, Any]:
-        keys = sorted(
-            {lock_key("a:" + transfer.payer_account), lock_key("a:" + transfer.payee_account)}
-            | {lock_key("t:" + transfer.transfer_id)}
-            | ({lock_key("d:" + transfer.device_id)} if transfer.device_id else set())
-            | ({lock_key("i:" + transfer.ip)} if transfer.ip else set())
-        )
-        # A Core connection, not an ORM session: the hot path needs no identity map or unit of work,
-        # and skipping them saves a fair share of the Python time per decision.
+        keys, params = _keys(transfer), _params(transfer)
         with self.engine_db.begin() as conn:
-            conn.execute(LOCK_SQL, {"keys": keys})  # one round trip, keys in sorted order
-            r = _read(conn, transfer)  # after the lock: this snapshot sees every earlier decision
-            if r["stored"] is not None:
-                return {**r["stored"], "duplicate": True}
-            result, event = self.engine.evaluate_features(
-                transfer, _features(r, transfer), now, _holds(r["holds"])
-            )
-            conn.execute(INSERT, repository.decision_row(transfer, result, event))
+            raw: Any = conn.connection.driver_connection
+            with raw.cursor(row_factory=dict_row) as cur:
+                cur.execute(self._lock_sql, {"keys": keys}, prepare=True)  # keys in sorted order
+                cur.execute(self._read_sql, params, prepare=True)  # snapshot after the locks
+                r = cur.fetchone()
+                if r["stored"] is not None:
+                    return {**r["stored"], "duplicate": True}
+                result, event = self.engine.evaluate_features(
+                    transfer, _features(r, transfer), now, _holds(r["holds"])
+                )
+                row = repository.decision_row(transfer, result, event)
+                values = {name: (bind(row[name]) if bind else row[name]) for name, bind in self._binds}
+                cur.execute(self._insert_sql, values, prepare=True)
             draft = draft_from_decision(transfer, result)
             if draft is not None:  # rare: an ORM session joined to this transaction writes the warning
                 with Session(bind=conn) as session:
                     warning_service.create_warnings(session, [draft], self.sla, now)
                     session.flush()
             return result.public()
+
+    async def decide_async(self, transfer: Transfer, now: datetime) -> dict[str, Any] | None:
+        """:meth:`decide` on the event loop (an asyncio psycopg connection: no thread hand-off).
+
+        The same statements, locks and transaction. Returns ``None``, having rolled back and written
+        nothing, for a decision that needs a warning (rare): the caller then runs :meth:`decide`,
+        which decides again under the same locks and writes decision and warning together.
+        """
+        keys, params = _keys(transfer), _params(transfer)
+        conn = await self._async_pool.get()
+        try:
+            async with conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(self._lock_sql, {"keys": keys}, prepare=True)  # keys in sorted order
+                await cur.execute(self._read_sql, params, prepare=True)  # snapshot after the locks
+                r: Any = await cur.fetchone()
+                if r["stored"] is not None:
+                    await conn.rollback()
+                    return {**r["stored"], "duplicate": True}
+                result, event = self.engine.evaluate_features(
+                    transfer, _features(r, transfer), now, _holds(r["holds"])
+                )
+                if draft_from_decision(transfer, result) is not None:
+                    await conn.rollback()
+                    return None
+                row = repository.decision_row(transfer, result, event)
+                values = {name: (bind(row[name]) if bind else row[name]) for name, bind in self._binds}
+                await cur.execute(self._insert_sql, values, prepare=True)
+            await conn.commit()  # stored (and durable) before it is answered
+            return result.public()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.rollback()
+            raise
+        finally:
+            self._async_pool.put(conn)
+
+    def close(self) -> None:
+        self._async_pool.close()
+        self.engine_db.dispose()
+
+
+def _keys(transfer: Transfer) -> list[int]:
+    """Advisory-lock keys of every key the decision reads or changes, in sorted order."""
+    return sorted(
+        {lock_key("a:" + transfer.payer_account), lock_key("a:" + transfer.payee_account)}
+        | {lock_key("t:" + transfer.transfer_id)}
+        | ({lock_key("d:" + transfer.device_id)} if transfer.device_id else set())
+        | ({lock_key("i:" + transfer.ip)} if transfer.ip else set())
+    )
+
+
+def _params(transfer: Transfer) -> dict[str, Any]:
+    return {
+        "t": transfer.occurred_at.timestamp(),
+        "payer": transfer.payer_account,
+        "payee": transfer.payee_account,
+        "device": transfer.device_id or "",
+        "ip": transfer.ip or "",
+        "tid": transfer.transfer_id,
+    }
+
+
+class _AsyncPool:
+    """At most ``size`` asyncio psycopg connections of one event loop; callers beyond that wait.
+
+    Bounded like the runtime's synchronous pool (docs/adr/0024-transfer-http-hot-path.md). A connection
+    returned broken or inside a transaction is closed and its slot freed (the next caller opens a new
+    one, so a database restart fails only the decisions in flight). Bound to the loop that first used
+    it; a new loop (a test client's) starts a fresh set.
+    """
+
+    def __init__(self, conninfo: str, size: int) -> None:
+        self.conninfo, self.size = conninfo, size
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._opened: list[psycopg.AsyncConnection[Any]] = []
+
+    async def get(self) -> psycopg.AsyncConnection[Any]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self.close()
+            self._loop, self._slots = loop, asyncio.Semaphore(self.size)
+        await self._slots.acquire()
+        try:
+            if self._idle:
+                return self._idle.pop()
+            conn = await psycopg.AsyncConnection.connect(self.conninfo)
+        except BaseException:
+            self._slots.release()
+            raise
+        self._opened.append(conn)
+        return conn
+
+    def put(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if conn not in self._opened:  # from a set already closed (an earlier loop's)
+            conn.pgconn.finish()
+            return
+        if conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.pgconn.finish()  # broken or in an unknown state: never reused
+            self._opened.remove(conn)
+        else:
+            self._idle.append(conn)
+        self._slots.release()
+
+    def close(self) -> None:
+        for conn in self._opened:
+            conn.pgconn.finish()
+        self._opened, self._idle = [], []
