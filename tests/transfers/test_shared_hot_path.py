@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,16 @@ from qiandai.transfers.runtime import TransferRuntime
 
 pytestmark = pytest.mark.postgres
 PAYER = "6222020200001111"
+
+
+def run_in_fresh_loop(coro: Any) -> Any:
+    """``asyncio.run`` on a thread of its own: a browser test in the same worker process may have left
+    Playwright's event loop marked as running on the main thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture
@@ -129,7 +140,7 @@ def test_the_event_loop_path_decides_as_the_thread_path(shared: TransferRuntime)
         )  # fmt: skip
         assert victim["likely_victim"] and not victim["duplicate"], victim  # via the thread path
 
-    asyncio.run(run())
+    run_in_fresh_loop(run())
     shared.apply_hold(
         HoldInstruction.model_validate(
             {"instruction_id": "H-9", "type": "stop_payment", "issuing_unit": "杭州市公安局",
@@ -137,7 +148,7 @@ def test_the_event_loop_path_decides_as_the_thread_path(shared: TransferRuntime)
         ),
         now,
     )  # fmt: skip
-    held = asyncio.run(shared.decide_async(tx(transfer_id="A-5", occurred_at=at)))
+    held = run_in_fresh_loop(shared.decide_async(tx(transfer_id="A-5", occurred_at=at)))
     assert held["decision"] == "拦截" and "紧急止付" in held["reasons"][0]  # honoured at once
     with unit_of_work(shared.factory) as s:
         counts = sorted(
@@ -154,7 +165,6 @@ def test_the_event_loop_path_decides_as_the_thread_path(shared: TransferRuntime)
 
 def test_the_event_loop_path_recovers_from_dropped_connections(shared: TransferRuntime) -> None:
     """A database restart fails only the decision in flight; the next one opens a new connection."""
-    import asyncio
 
     import psycopg
     from sqlalchemy import text
@@ -175,4 +185,4 @@ def test_the_event_loop_path_recovers_from_dropped_connections(shared: TransferR
         again = await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))  # the bank's retry
         assert not again["duplicate"] and again["decision"] == "放行"
 
-    asyncio.run(run())
+    run_in_fresh_loop(run())
