@@ -39,6 +39,9 @@ def create_app(database_url: str | None = None, *, decision_fast_path: bool = Tr
     from qiandai.web import install_web
 
     install_web(app)
+    from qiandai.api.ops import install_request_metrics
+
+    install_request_metrics(app)  # inside the decision fast path: /api/transfers/decide skips it
     if decision_fast_path:
         from qiandai.api.transfers import install_decision_fast_path
 
@@ -51,6 +54,7 @@ def _routers() -> list[APIRouter]:
     from qiandai.api import governance_units, texts
     from qiandai.api.cards import router as cards_router
     from qiandai.api.governance_stats import router as governance_stats_router
+    from qiandai.api.ops import router as ops_router
     from qiandai.api.simcards import router as simcards_router
     from qiandai.api.supervision import routers as supervision_routers
     from qiandai.api.transfers import router as transfers_router
@@ -65,4 +69,5 @@ def _routers() -> list[APIRouter]:
         governance_units.router,
         cards_router,
         simcards_router,
+        ops_router,
     ]

@@ -26,7 +26,20 @@ def serve(
         upgrade()
     console.print(f"数据库：{_masked(database_url())}")
     console.print(f"服务地址：http://{host}:{port}/  接口文档：http://{host}:{port}/docs")
-    uvicorn.run("qiandai.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from uvicorn.config import LOGGING_CONFIG
+
+    from qiandai.logs import configure_logging, uvicorn_log_config
+
+    configure_logging()  # QIANDAI_LOG_FORMAT=json: one JSON object per line, personal data masked
+    log_config = uvicorn_log_config() or LOGGING_CONFIG  # passed on to every worker process
+    uvicorn.run(
+        "qiandai.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config,
+    )
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,179 @@
+"""Operations endpoints: readiness (``/readyz``), Prometheus metrics (``/metrics``), request metrics.
+
+``/healthz`` (liveness, in :mod:`qiandai.api.app`) answers as long as the process serves requests.
+``/readyz`` answers 200 only when the database answers ``SELECT 1`` and every Alembic branch is at its
+head; otherwise 503 with the reasons in Chinese, so a load balancer keeps traffic away from a worker
+whose database is down or not yet migrated.
+
+``/metrics`` is the Prometheus text exposition. It is **not authenticated**: like ``/healthz`` it is
+meant to be reachable only on the bind address / intranet segment of the scraper (``qiandai serve``
+binds to 127.0.0.1 by default; see ``docs/deployment.md``). When ``PROMETHEUS_MULTIPROC_DIR`` is set
+(required with ``--workers N > 1``), metrics are written to files in that folder by every worker and
+``/metrics`` aggregates them (``prometheus_client.multiprocess``); otherwise the process's default
+registry is exposed.
+
+:class:`RequestMetrics` is a small pure-ASGI middleware counting requests by route template, method and
+status, with a latency histogram. It sits *inside* the decision fast path (ADR 0026), so the lean
+``POST /api/transfers/decide`` path does not pay for it; decisions served there are not counted here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import Engine, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qiandai.logs import request_id_var
+
+router = APIRouter(tags=["运维"])
+
+HTTP_REQUESTS = Counter(
+    "qiandai_http_requests",
+    "HTTP requests by route template, method and status code",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "qiandai_http_request_duration_seconds",
+    "HTTP request latency by route template and method (seconds)",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+UNMATCHED = "unmatched"
+
+
+@lru_cache(maxsize=1)
+def _script() -> Any:
+    """The Alembic script directory of every module's branch in this installed package (read once)."""
+    from alembic.script import ScriptDirectory
+
+    from qiandai.store.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def expected_heads() -> frozenset[str]:
+    """Head revisions of every module's migration branch."""
+    return frozenset(_script().get_heads())
+
+
+def _applied(current: frozenset[str]) -> frozenset[str]:
+    """Every revision applied given the database's version rows (ancestors and ``depends_on`` too).
+
+    Alembic stores no separate row for a branch head that another applied revision depends on, so
+    comparing rows with heads directly would report a false gap.
+    """
+    return frozenset(r.revision for r in _script().iterate_revisions(tuple(current), "base"))
+
+
+def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
+    """Check the database and its migrations; ``(ready, report)`` with Chinese reasons when not ready."""
+    from alembic.runtime.migration import MigrationContext
+
+    checks: dict[str, Any] = {}
+    reasons: list[str] = []
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    except Exception as exc:
+        checks["database"] = "不可用"
+        reasons.append(f"数据库无法连接或查询失败（{type(exc).__name__}）")
+        return False, {"status": "未就绪", "checks": checks, "reasons": reasons}
+    checks["database"] = "正常"
+    expected = expected_heads()
+    known = frozenset(r.revision for r in _script().walk_revisions())
+    unknown = sorted(current - known)
+    missing = sorted(expected - _applied(current & known))
+    checks["migrations"] = {"expected": sorted(expected), "current": sorted(current)}
+    if not current:
+        reasons.append("数据库尚未迁移，请执行 qiandai db upgrade")
+    elif missing:
+        reasons.append(f"数据库迁移未到最新版本，缺少：{', '.join(missing)}；请执行 qiandai db upgrade")
+    if unknown:
+        reasons.append(f"数据库包含本程序不认识的迁移版本：{', '.join(unknown)}（程序版本可能过旧）")
+    ready = not reasons
+    report: dict[str, Any] = {"status": "就绪" if ready else "未就绪", "checks": checks}
+    if reasons:
+        report["reasons"] = reasons
+    return ready, report
+
+
+@router.get("/readyz", summary="就绪检查：数据库可用且所有迁移分支已到最新")
+def readyz(request: Request) -> JSONResponse:
+    ready, report = readiness(request.app.state.engine)
+    return JSONResponse(report, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus 指标（不鉴权，仅应在内网/本机地址暴露）")
+def metrics() -> Response:
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> CollectorRegistry:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+class RequestMetrics:
+    """Pure-ASGI middleware: request count by route template/method/status and a latency histogram.
+
+    Also puts the caller's ``X-Request-ID`` header (if any) into :data:`qiandai.logs.request_id_var`
+    so JSON log lines of that request carry it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        token = None
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                token = request_id_var.set(value.decode("latin-1")[:64])
+                break
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            template = getattr(route, "path", None) or UNMATCHED
+            method = scope["method"]
+            HTTP_REQUESTS.labels(template, method, str(status)).inc()
+            HTTP_LATENCY.labels(template, method).observe(elapsed)
+            if token is not None:
+                request_id_var.reset(token)
+
+
+def install_request_metrics(app: FastAPI) -> None:
+    """Add :class:`RequestMetrics` (call before the decision fast path so that one stays outermost)."""
+    app.add_middleware(RequestMetrics)
