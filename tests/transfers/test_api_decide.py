@@ -42,6 +42,24 @@ def test_bank_decides_and_the_decision_is_stored(client: TestClient) -> None:
     assert _count(client) == 1
 
 
+def test_answered_decisions_are_counted_for_metrics(client: TestClient) -> None:
+    """Both the lean path and the FastAPI route count what they answer (qiandai_transfer_decisions)."""
+    from prometheus_client import REGISTRY
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("qiandai_transfer_decisions_total", {"decision": "放行"}) or 0.0
+
+    before = counted()
+    r = client.post(
+        "/api/transfers/decide", json=payload(occurred_at=NOW.isoformat()), headers=token(client, "teller")
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "放行"
+    assert counted() == before + 1
+    client.cookies.clear()  # the login's session cookie would make this a CSRF refusal (403)
+    assert client.post("/api/transfers/decide", json=payload()).status_code == 401
+    assert counted() == before + 1  # refused requests are not decisions
+
+
 def test_other_roles_and_anonymous_are_refused(client: TestClient) -> None:
     assert client.post("/api/transfers/decide", json=payload()).status_code == 401
     r = client.post("/api/transfers/decide", json=payload(), headers=token(client, "grid_a"))

@@ -53,6 +53,19 @@ HTTP_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 UNMATCHED = "unmatched"
+TRANSFER_DECISIONS = Counter(
+    "qiandai_transfer_decisions",
+    "Transfer decisions answered over HTTP (both the lean path and the FastAPI route), by decision",
+    ["decision"],
+)
+_DECISION_CHILDREN = {d: TRANSFER_DECISIONS.labels(d) for d in ("放行", "提示核实", "延迟到账", "拦截")}
+
+
+def count_decision(answer: dict[str, Any]) -> None:
+    """Count one answered decision (a duplicate transfer id answered from the store counts again)."""
+    decision = str(answer.get("decision", ""))
+    child = _DECISION_CHILDREN.get(decision)
+    (child if child is not None else TRANSFER_DECISIONS.labels(decision)).inc()
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qiandai.api.auth import COOKIE, DbSession, check_cookie_request, require_roles
+from qiandai.api.ops import count_decision
 from qiandai.domain.errors import AuthenticationError, PermissionDeniedError
 from qiandai.identity import service
 from qiandai.identity.principal import Principal
@@ -115,6 +116,7 @@ def decide(body: Transfer, rt: Runtime, _: Annotated[Principal, Depends(decision
 
     The answer is a plain dict of JSON types, serialised once here (no second encoding pass)."""
     answer = rt.decide(body)
+    count_decision(answer)
     return Response(json.dumps(answer, ensure_ascii=False, default=str), media_type="application/json")
 
 
@@ -191,6 +193,7 @@ class DecisionFastPath:
         if rt is None:  # first decision of this process: start-up reads the database, off the loop
             rt = await loop.run_in_executor(_decision_threads, runtime_for, app.state)
         answer = await rt.decide_async(transfer)
+        count_decision(answer)
         return json.dumps(answer, ensure_ascii=False, default=str).encode()
 
     def _handler(self, exc: Exception) -> Any:
