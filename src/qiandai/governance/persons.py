@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,7 +31,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qiandai.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from qiandai.domain.idcard import id_number_problem
 from qiandai.domain.masking import mask_id_number, mask_name, mask_phone
 from qiandai.governance import periods
 from qiandai.governance.cases_io import (
@@ -46,6 +44,7 @@ from qiandai.governance.cases_io import (
     rows_by_keys,
 )
 from qiandai.governance.models.persons import PersonContact, PersonFile, ReductionCampaign, ReductionItem
+from qiandai.governance.rosters_cells import read_id_number, read_phone
 from qiandai.governance.units_sheet import clean_text
 from qiandai.identity.principal import Principal
 from qiandai.identity.roles import Role
@@ -57,7 +56,6 @@ CATEGORIES = ("前科", "高危", "两卡人员", "回流", "拦截", "滞留境
 RELATIONS = ("本人", "家属")
 CONTACT_CHANNELS = ("走访", "电话", "视频", "约谈", "其他")
 REVEAL_ROLES = (Role.GOVERNANCE, Role.LEADER, Role.ADMIN)
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 PERSON_HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name"),
@@ -89,36 +87,6 @@ def id_digest(id_number: str) -> str:
     return hmac.new(crypto._key(), id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-def normalise_id(value: Any) -> tuple[str | None, str | None]:
-    """An ID number from a cell, or a Chinese reason (numbers in scientific notation are refused)."""
-    if isinstance(value, float):
-        if not value.is_integer() or value >= 1e15:
-            return None, "身份证号被保存为数字（科学计数法），末几位已丢失，请将该列设为文本后重新填写"
-        value = str(int(value))
-    if isinstance(value, int):
-        value = str(value)
-    text = clean_text(value).replace(" ", "").upper()
-    if "E+" in text:
-        return None, "身份证号被保存为数字（科学计数法），末几位已丢失，请将该列设为文本后重新填写"
-    problem = id_number_problem(text or None)
-    if problem:
-        return None, problem.reason
-    return text, None
-
-
-def normalise_phone(value: Any) -> tuple[str | None, str | None]:
-    """An 11-digit mobile number; spaces, dashes and a leading +86 are removed. Blank is ``""``."""
-    if isinstance(value, float) and value.is_integer():
-        value = str(int(value))
-    text = re.sub(r"[\s\-()（）]", "", clean_text(value))
-    text = text.removeprefix("+86").removeprefix("86") if len(text) > 11 else text
-    if not text:
-        return "", None
-    if not _PHONE.match(text):
-        return None, f"手机号“{mask_phone(text)}”无效（应为 11 位手机号码）"
-    return text, None
-
-
 @dataclass(frozen=True)
 class PersonRow:
     name: str
@@ -144,12 +112,14 @@ def parse_person_rows(
         name = clean_text(rec.get("name"))
         if not name:
             errs.append(("name", "姓名为空"))
-        id_number, why = normalise_id(rec.get("id_number"))
+        id_number, why = read_id_number(rec.get("id_number"), today=today)
         if why:
             errs.append(("id_number", why))
-        phone, why = normalise_phone(rec.get("phone"))
-        if why:
-            errs.append(("phone", why))
+        phone: str | None = ""  # optional in a person file; when given it must be a mobile number
+        if clean_text(rec.get("phone")):
+            phone, why = read_phone(rec.get("phone"))
+            if why:
+                errs.append(("phone", why))
         category = clean_text(rec.get("category"))
         if category not in CATEGORIES:
             errs.append(("category", f"人员类别“{category}”无效（可选：{'、'.join(CATEGORIES)}）"))
