@@ -22,18 +22,7 @@ import httpx
 import pytest
 
 HERE = Path(__file__).parent
-CHROMIUM = os.environ.get("QIANDAI_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "qiandai-demo-2025"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _free_port() -> int:
