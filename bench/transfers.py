@@ -100,7 +100,7 @@ def make_app() -> Any:
     from qiandai.api.transfers import DecisionFastPath, install_decision_fast_path, router
     from qiandai.store.database import make_engine, session_factory
 
-    app = create_app()
+    app = create_app(warm_transfers=True)
     # The decision path uses the runtime's own bounded pool and, for the caller's token, the app's pool
     # about once per 5 s; 10 + 5 here keeps two workers far below PostgreSQL's 100 connections.
     app.state.engine.dispose()

@@ -5,6 +5,9 @@ Modules contribute an ``APIRouter`` in ``qiandai/api/<module>.py``; :func:`creat
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from qiandai import __version__
@@ -12,17 +15,37 @@ from qiandai.api.errors import install_error_handlers
 from qiandai.store.database import make_engine, session_factory
 
 
-def create_app(database_url: str | None = None, *, decision_fast_path: bool = True) -> FastAPI:
+def create_app(
+    database_url: str | None = None, *, decision_fast_path: bool = True, warm_transfers: bool = False
+) -> FastAPI:
     """Return a new application bound to ``database_url`` (default: the configured database).
 
     One per process; tests create their own against a freshly migrated database.
     ``decision_fast_path=False`` serves ``POST /api/transfers/decide`` through the plain FastAPI
-    route only (tests compare the two; ADR 0026).
+    route only (tests compare the two; ADR 0026). ``warm_transfers=True`` (what ``qiandai serve``
+    runs, :func:`serve_app`) starts the transfer runtime and primes its database connections at
+    start-up, before the worker accepts requests.
     """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_transfers:
+            from qiandai.api.transfers import warm_decision_path
+
+            await warm_decision_path(app)
+        try:
+            yield
+        finally:
+            if warm_transfers:
+                import gc
+
+                gc.unfreeze()  # undo the start-up's gc.freeze (matters where apps come and go: tests)
+
     app = FastAPI(
         title="钱袋 Qiandai API",
         version=__version__,
         description="医保基金智能监管与反电信网络诈骗平台接口。错误信息为中文。",
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     engine = make_engine(database_url)
@@ -47,6 +70,12 @@ def create_app(database_url: str | None = None, *, decision_fast_path: bool = Tr
 
         install_decision_fast_path(app)  # outermost: POST /api/transfers/decide skips the rest (ADR 0026)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The application a served worker runs (``qiandai serve``): the configured database, the lean
+    decision path, and the transfer runtime warmed before the first request."""
+    return create_app(warm_transfers=True)
 
 
 def _routers() -> list[APIRouter]:

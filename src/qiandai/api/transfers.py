@@ -7,6 +7,7 @@ The process's :class:`~qiandai.transfers.runtime.TransferRuntime` is created on 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import threading
@@ -56,12 +57,45 @@ class _PrincipalCache:
     called a thousand times a second by a handful of bank systems with long-lived tokens; looking the
     token up each time costs a transaction per decision. A logout or a deactivated user therefore takes
     effect on this endpoint within ``ttl`` seconds (docs/adr/0024-transfer-http-hot-path.md).
+
+    On the event loop (:meth:`principal_async`) the look-up is single-flight — the requests that
+    find the token unchecked wait for one database look-up instead of each starting their own — and
+    refreshed ahead: a request that finds the entry in the second half of its life starts one
+    background re-check and goes on with the cached principal, so that under steady load no request
+    waits for a look-up at all. A re-check that finds the token gone evicts it at once.
     """
 
     def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
         self.ttl, self.size = ttl, size
         self._items: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._inflight: dict[str, asyncio.Future[Principal]] = {}
+
+    async def principal_async(
+        self, token: str, factory: sessionmaker[Session], executor: ThreadPoolExecutor
+    ) -> Principal:
+        """The principal of ``token``: cached, or from one shared look-up in ``executor``."""
+        if not token:
+            raise AuthenticationError("未登录或登录已失效")
+        key = hashlib.sha256(token.encode()).hexdigest()
+        found = self._items.get(key)
+        now = time.monotonic()
+        if found is not None and found[0] > now:
+            if found[0] - now < self.ttl / 2 and key not in self._inflight:
+                self._lookup(key, token, factory, executor).add_done_callback(_ignore_result)
+            return found[1]
+        return await asyncio.shield(self._lookup(key, token, factory, executor))
+
+    def _lookup(
+        self, key: str, token: str, factory: sessionmaker[Session], executor: ThreadPoolExecutor
+    ) -> asyncio.Future[Principal]:
+        loop = asyncio.get_running_loop()
+        future = self._inflight.get(key)
+        if future is None or future.get_loop() is not loop:
+            future = asyncio.ensure_future(loop.run_in_executor(executor, self.load, token, factory))
+            self._inflight[key] = future
+            future.add_done_callback(lambda _f: self._inflight.pop(key, None))
+        return future
 
     def get(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -87,13 +121,24 @@ class _PrincipalCache:
             raise AuthenticationError("未登录或登录已失效")
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
-        with unit_of_work(factory) as session:
-            principal = service.principal_for_token(session, token)
+        try:
+            with unit_of_work(factory) as session:
+                principal = service.principal_for_token(session, token)
+        except AuthenticationError:
+            with self._lock:
+                self._items.pop(key, None)  # logged out or deactivated: no grace period left
+            raise
         with self._lock:
             if len(self._items) >= self.size:
                 self._items.clear()
             self._items[key] = (now + self.ttl, principal)
         return principal
+
+
+def _ignore_result(future: asyncio.Future[Any]) -> None:
+    """Retrieve a background re-check's outcome (an invalid token was already evicted)."""
+    if not future.cancelled():
+        future.exception()
 
 
 _principals = _PrincipalCache()
@@ -182,10 +227,7 @@ class DecisionFastPath:
             if any(e["type"] == "json_invalid" for e in errors):  # FastAPI refuses bad JSON before auth
                 raise invalid from None
         token = _bearer(scope)
-        principal = _principals.cached(token)
-        if principal is None:  # once per token every few seconds
-            factory = app.state.session_factory
-            principal = await loop.run_in_executor(_decision_threads, _principals.load, token, factory)
+        principal = await _principals.principal_async(token, app.state.session_factory, _decision_threads)
         _may_decide(principal)
         if transfer is None:
             raise invalid or RequestValidationError([])
@@ -202,6 +244,23 @@ class DecisionFastPath:
             if cls in handlers:
                 return handlers[cls]
         return None
+
+
+async def warm_decision_path(app: FastAPI) -> None:
+    """Start the process's transfer runtime and prime its connections before the first request.
+
+    Called from the served application's start-up (``qiandai serve``): a worker then accepts
+    connections only once a decision costs what every later one costs — no runtime start-up
+    (lists, holds, scenario versions read from the database) or connection set-up inside a live
+    request, also for a worker the supervisor restarts. Objects that live for the whole process are
+    then moved out of the garbage collector's generations (``gc.freeze``), so that collections
+    during load only walk the short-lived objects of requests.
+    """
+    loop = asyncio.get_running_loop()
+    rt = await loop.run_in_executor(_decision_threads, runtime_for, app.state)
+    await rt.warm_async()
+    gc.collect()
+    gc.freeze()
 
 
 def _bearer(scope: Scope) -> str:

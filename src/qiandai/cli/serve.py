@@ -33,7 +33,7 @@ def serve(
     configure_logging()  # QIANDAI_LOG_FORMAT=json: one JSON object per line, personal data masked
     log_config = uvicorn_log_config() or LOGGING_CONFIG  # passed on to every worker process
     uvicorn.run(
-        "qiandai.api.app:create_app",
+        "qiandai.api.app:serve_app",
         factory=True,
         host=host,
         port=port,

@@ -186,6 +186,11 @@ class TransferRuntime:
                 return answer
         return await loop.run_in_executor(_decision_threads, self.decide, transfer)
 
+    async def warm_async(self) -> None:
+        """Prepare the event loop's decision path (shared state: open and prime its connections)."""
+        if self.shared is not None:
+            await self.shared.warm_async()
+
     def _forget(self, transfer_id: str) -> Callable[[Future[None]], None]:
         def done(_future: Future[None]) -> None:
             self._pending.pop(transfer_id, None)

@@ -243,6 +243,26 @@ class SharedDecider:
         finally:
             self._async_pool.put(conn)
 
+    async def warm_async(self) -> int:
+        """Open every connection of the event loop's pool and prepare the hot statements on each.
+
+        Run once at a worker's start (``qiandai serve``), so that no live decision pays for a
+        connection start-up or a statement preparation. Reads only (the read is for a transfer id
+        that cannot exist) and rolls back. Returns the number of connections warmed.
+        """
+        conns = [await self._async_pool.get() for _ in range(self._async_pool.size)]
+        params = {"t": 0.0, "payer": "", "payee": "", "device": "", "ip": "", "tid": ""}
+        try:
+            for conn in conns:
+                async with conn.cursor() as cur:
+                    await cur.execute(self._lock_sql, {"keys": []}, prepare=True)
+                    await cur.execute(self._read_sql, params, prepare=True)
+                await conn.rollback()
+        finally:
+            for conn in conns:
+                self._async_pool.put(conn)
+        return len(conns)
+
     def close(self) -> None:
         self._async_pool.close()
         self.engine_db.dispose()
