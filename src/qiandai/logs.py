@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from qiandai.config import get_settings
 from qiandai.domain.masking import mask_code, mask_id_number, mask_phone
 
 request_id_var: ContextVar[str | None] = ContextVar("qiandai_request_id", default=None)
@@ -61,13 +61,13 @@ class JsonFormatter(logging.Formatter):
 
 
 def log_format() -> str:
-    """``json`` or ``text`` from ``QIANDAI_LOG_FORMAT`` (anything other than ``json`` means text)."""
-    return "json" if os.environ.get("QIANDAI_LOG_FORMAT", "").strip().lower() == "json" else "text"
+    """``json`` or ``text`` from ``QIANDAI_LOG_FORMAT`` (another value stops start-up: qiandai.config)."""
+    return get_settings().log_format
 
 
 def log_level() -> str:
     """``QIANDAI_LOG_LEVEL`` (default ``INFO``)."""
-    return os.environ.get("QIANDAI_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    return get_settings().log_level
 
 
 def uvicorn_log_config() -> dict[str, Any] | None:

@@ -1,18 +1,20 @@
 """Where Qiandai keeps its working files (knowledge base, rule-set versions).
 
 ``QIANDAI_HOME`` (default ``~/.qiandai``) holds ``kb.duckdb`` and ``rulesets/``. Tests and the demo
-point it at a folder of their own.
+point it at a folder of their own. The value comes from the one settings object
+(:func:`qiandai.config.get_settings`), which validates every ``QIANDAI_*`` variable.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from qiandai.config import get_settings
 
 
 def home() -> Path:
     """The working folder, created on first use."""
-    path = Path(os.environ.get("QIANDAI_HOME", Path.home() / ".qiandai")).expanduser()
+    path = get_settings().home
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -9,9 +9,9 @@ every setting can be overridden with ``spark.*`` keys in ``conf``.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
+from qiandai.config import get_settings
 from qiandai.domain.errors import QiandaiError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -21,6 +21,7 @@ DEFAULT_MASTER = "local[2]"
 
 _DEFAULT_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.ansi.enabled": "false",
@@ -35,7 +36,7 @@ class SparkUnavailableError(QiandaiError):
 
 def default_master() -> str:
     """The master URL used when none is given: ``$QIANDAI_SPARK_MASTER`` or ``local[2]``."""
-    return os.environ.get("QIANDAI_SPARK_MASTER", "").strip() or DEFAULT_MASTER
+    return get_settings().spark_master.strip() or DEFAULT_MASTER
 
 
 def spark_session(master: str | None = None, conf: dict[str, Any] | None = None) -> SparkSession:

@@ -15,7 +15,6 @@ decision.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from qiandai.cards import punishment
 from qiandai.cards.models import AccountHoldingRow, AccountOpeningRow, CarrierRealNameRow
+from qiandai.config import get_settings
 from qiandai.domain.errors import InvalidInputError
 from qiandai.domain.idcard import id_number_problem
 from qiandai.domain.masking import mask_code, mask_id_number, mask_name, mask_phone
@@ -47,11 +47,8 @@ class OpeningPolicy:
 
     @classmethod
     def from_env(cls) -> OpeningPolicy:
-        def get(name: str, default: int) -> int:
-            raw = os.environ.get(name)
-            return int(raw) if raw and raw.isdigit() else default
-
-        return cls(get("QIANDAI_OPENING_PER_BANK_CAP", 1), get("QIANDAI_OPENING_TOTAL_CAP", 5))
+        config = get_settings()  # QIANDAI_OPENING_*, validated at start-up
+        return cls(config.opening_per_bank_cap, config.opening_total_cap)
 
 
 @dataclass(frozen=True)

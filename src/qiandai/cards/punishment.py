@@ -11,7 +11,6 @@ decision by the appeal) and leaves an event row.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qiandai.cards.models import AppealRow, PunishedPersonRow, PunishmentEventRow
+from qiandai.config import get_settings
 from qiandai.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from qiandai.domain.idcard import id_number_problem
 from qiandai.domain.masking import mask_code, mask_id_number, mask_name
@@ -63,15 +63,8 @@ class PunishmentPolicy:
 
     @classmethod
     def from_env(cls) -> PunishmentPolicy:
-        def get(name: str, default: int) -> int:
-            raw = os.environ.get(name)
-            return int(raw) if raw and raw.isdigit() else default
-
-        return cls(
-            get("QIANDAI_PUNISH_DESIGNATED_YEARS", 2),
-            get("QIANDAI_PUNISH_CONVICTED_YEARS", 3),
-            get("QIANDAI_PUNISH_MAX_YEARS", 5),
-        )
+        config = get_settings()  # QIANDAI_PUNISH_*, validated at start-up
+        return cls(config.punish_designated_years, config.punish_convicted_years, config.punish_max_years)
 
     def years_for(self, basis: Basis) -> int:
         return self.convicted_years if basis is Basis.CONVICTED else self.designated_years

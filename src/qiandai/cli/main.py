@@ -7,6 +7,7 @@ import typer
 from qiandai import __version__
 from qiandai.cli import (
     claims,
+    config,
     datagen,
     demo,
     governance,
@@ -25,7 +26,8 @@ app.add_typer(claims.app, name="claims", help="医保智能审核：审核、评
 app.add_typer(datagen.app, name="datagen", help="生成带标注的合成数据")
 app.add_typer(kb.app, name="kb", help="两库知识库：加载、查询、历史")
 app.add_typer(rules.app, name="rules", help="规则集版本：查看、草稿、发布")
-app.add_typer(serve.db_app, name="db", help="数据库：迁移")
+app.add_typer(config.app, name="config", help="配置：查看（密钥隐藏）、校验、生成参考文档")
+app.add_typer(serve.db_app, name="db", help="数据库：迁移、状态、备份、恢复")
 app.add_typer(supervision.app, name="supervision", help="医保基金监管：用户、疑点导入、双随机抽取、信用评价")
 app.add_typer(transfers.app, name="transfers", help="反电诈资金拦截：决策、止付冻结、预警劝阻、回放评估")
 datagen.app.command("transfers")(transfers.datagen)

@@ -1,4 +1,6 @@
-"""`qiandai serve` and `qiandai db …`: run the API on loopback; migrate the database."""
+"""`qiandai serve`: validate the configuration, migrate the database, run the API on loopback.
+
+The `qiandai db …` commands live in :mod:`qiandai.cli.db` (``db_app`` is re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Annotated
 import typer
 
 from qiandai.cli.common import console, user_errors
+from qiandai.cli.db import db_app, masked
 
-db_app = typer.Typer(no_args_is_help=True)
+__all__ = ["db_app", "serve"]
 
 
 def serve(
@@ -19,12 +22,14 @@ def serve(
     """启动 API 服务（先执行数据库迁移）。"""
     import uvicorn
 
+    from qiandai.config import get_settings
     from qiandai.store.database import database_url
     from qiandai.store.migrate import upgrade
 
     with user_errors():
+        get_settings()  # every QIANDAI_* variable validated before anything starts
         upgrade()
-    console.print(f"数据库：{_masked(database_url())}")
+    console.print(f"数据库：{masked(database_url())}")
     console.print(f"服务地址：http://{host}:{port}/  接口文档：http://{host}:{port}/docs")
     from uvicorn.config import LOGGING_CONFIG
 
@@ -40,21 +45,3 @@ def serve(
         workers=workers,
         log_config=log_config,
     )
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """把数据库迁移到最新结构（所有模块的迁移分支）。"""
-    from qiandai.store.database import database_url
-    from qiandai.store.migrate import upgrade
-
-    with user_errors():
-        upgrade()
-    console.print(f"数据库已迁移到最新结构：{_masked(database_url())}")
-
-
-def _masked(url: str) -> str:
-    """Hide a password in a database URL."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

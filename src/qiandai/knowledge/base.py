@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from types import TracebackType
 import duckdb
 import pyarrow as pa
 
+from qiandai.config import get_settings
 from qiandai.knowledge import catalog as _catalog
 from qiandai.knowledge import rule_tables, store
 from qiandai.knowledge.json_layout import looks_like_json, read_json_batch
@@ -45,8 +45,7 @@ _POINT_VIEW = """
 
 def default_path() -> Path:
     """``$QIANDAI_HOME/kb.duckdb``, with QIANDAI_HOME defaulting to ``~/.qiandai``."""
-    home = os.environ.get("QIANDAI_HOME")
-    return (Path(home) if home else Path.home() / ".qiandai") / "kb.duckdb"
+    return get_settings().home / "kb.duckdb"
 
 
 class KnowledgeBase:

@@ -1,14 +1,15 @@
 """Engines and units of work.
 
 ``QIANDAI_DATABASE_URL`` selects the database; the default is an SQLite file in ``$QIANDAI_HOME``
-(embedded, zero set-up). PostgreSQL URLs (``postgresql+psycopg://…``) are first-class. Services never
+(embedded, zero set-up). PostgreSQL URLs (``postgresql+psycopg://…``) are first-class; their pool is
+sized by ``QIANDAI_DB_POOL_SIZE`` / ``QIANDAI_DB_MAX_OVERFLOW`` / ``QIANDAI_DB_POOL_RECYCLE``
+(:mod:`qiandai.config`). Services never
 commit: the request or job boundary opens a :func:`unit_of_work`, which commits on success and rolls
 back on any error, so an interrupted operation leaves nothing half-done.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,11 +18,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from qiandai import settings
+from qiandai.config import get_settings
 
 
 def database_url() -> str:
     """The configured database URL (default: SQLite file ``$QIANDAI_HOME/qiandai.db``)."""
-    url = os.environ.get("QIANDAI_DATABASE_URL")
+    url = get_settings().database_url
     if url:
         return url
     return f"sqlite:///{(settings.home() / 'qiandai.db').as_posix()}"
@@ -42,11 +44,13 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    config = get_settings()
     kwargs.setdefault("pool_pre_ping", True)
-    # More connections than the API's worker threads (40), so that no request can wait for a
-    # connection held by a request that itself waits for a thread.
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 30)
+    # By default more connections than the API's worker threads (40), so that no request can wait for
+    # a connection held by a request that itself waits for a thread.
+    kwargs.setdefault("pool_size", config.db_pool_size)
+    kwargs.setdefault("max_overflow", config.db_max_overflow)
+    kwargs.setdefault("pool_recycle", config.db_pool_recycle)
     return create_engine(url, **kwargs)
 
 

@@ -15,11 +15,12 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from qiandai import settings
+from qiandai.config import get_settings
 from qiandai.domain.errors import QiandaiError
 
 
 def _key() -> bytes:
-    env = os.environ.get("QIANDAI_SECRET_KEY")
+    env = get_settings().secret_key_value()
     if env:
         return env.encode()
     path = settings.home() / "secret.key"

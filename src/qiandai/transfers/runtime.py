@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from qiandai.config import get_settings, setting_or_default
 from qiandai.store.base import now_utc
 from qiandai.store.database import make_engine, session_factory, unit_of_work
 from qiandai.transfers import hold_service, repository, scenario_store, warning_service
@@ -71,11 +72,11 @@ class TransferRuntime:
         self._own = _own_factory(factory, pool_size=2, max_overflow=2)
         self.log = DecisionLog(self._own, self._write_warnings, interval=flush_interval)
         if shared is None:
-            shared = os.environ.get("QIANDAI_TRANSFER_STATE", "embedded") == "postgres"
+            shared = get_settings().transfer_state == "postgres"
         # A bounded pool: more concurrent decisions than connections wait for one (latency grows under
         # overload) instead of opening connections until PostgreSQL refuses clients (errors). Two
         # workers × (pool + 4 own) stay well below the default max_connections of 100.
-        pool = int(os.environ.get("QIANDAI_TRANSFER_DB_POOL", "10"))
+        pool = get_settings().transfer_db_pool
         self.shared = (
             SharedDecider(
                 # no pre-ping: it would add a round trip to every decision; a connection broken by a
@@ -219,7 +220,7 @@ class TransferRuntime:
                 self.engine.holds.put(active)
             else:
                 self.engine.holds.drop(account, hold_id)
-        if os.environ.get(CRASH_HOOK) == "1":  # kill test: the commit happened, the answer never leaves
+        if get_settings().test_crash_after_hold_commit:  # kill test: committed, the answer never leaves
             os.kill(os.getpid(), signal.SIGKILL)
         return {**view, "duplicate": outcome.duplicate}
 
@@ -289,7 +290,7 @@ _runtime_lock = threading.Lock()
 #: Threads for :meth:`TransferRuntime.decide_async`'s blocking cases (more than the runtime's
 #: connection pool would only queue on it).
 _decision_threads = ThreadPoolExecutor(
-    max_workers=int(os.environ.get("QIANDAI_TRANSFER_DB_POOL", "10")) + 2, thread_name_prefix="qd-decide"
+    max_workers=setting_or_default("transfer_db_pool") + 2, thread_name_prefix="qd-decide"
 )
 
 

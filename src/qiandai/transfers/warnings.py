@@ -8,12 +8,12 @@ centre (6 digits). SLA: minutes from creation to the first contact attempt, per 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from qiandai.config import get_settings
 from qiandai.transfers.model import Decision, DecisionResult, Transfer
 
 
@@ -63,7 +63,7 @@ class SlaPolicy:
     def from_env(cls) -> SlaPolicy:
         """Read ``QIANDAI_WARNING_SLA`` (e.g. ``高=30,中=120,低=1440``); defaults for missing levels."""
         minutes = dict(DEFAULT_SLA_MINUTES)
-        raw = os.environ.get("QIANDAI_WARNING_SLA", "")
+        raw = get_settings().warning_sla  # validated at start-up (qiandai.config.parse_sla)
         for part in filter(None, (p.strip() for p in raw.split(","))):
             name, _, value = part.partition("=")
             minutes[Level(name.strip())] = int(value)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from qiandai import settings
 from qiandai.claims.audit import run_audit
 from qiandai.claims.rulesets import DEFAULT_RULE_SET, claims_rule_store
+from qiandai.config import get_settings
 from qiandai.domain.errors import QiandaiError
 from qiandai.identity.principal import Principal
 from qiandai.knowledge import KnowledgeBase
@@ -49,11 +50,11 @@ _PROGRESS_EVERY = 0.5  # seconds between progress writes (stage changes are writ
 
 
 def heartbeat_seconds() -> float:
-    return float(os.environ.get("QIANDAI_JOB_HEARTBEAT", "10"))
+    return get_settings().job_heartbeat
 
 
 def stale_seconds() -> float:
-    return float(os.environ.get("QIANDAI_JOB_STALE", "60"))
+    return get_settings().job_stale
 
 
 class AuditJob(Base):
@@ -224,9 +225,26 @@ def _run(factory: sessionmaker[Session], principal: Principal, job: Job) -> None
     beat.start()
     try:
         with _one_at_a_time:
-            _audit_and_import(factory, principal, job)
+            started = time.monotonic()
+            try:
+                _audit_and_import(factory, principal, job)
+            finally:
+                _observe(factory, job.id, time.monotonic() - started)
     finally:
         stop.set()
+
+
+def _observe(factory: sessionmaker[Session], job_id: str, seconds: float) -> None:
+    """Count the finished run in the Prometheus metrics by its final state (``/metrics``)."""
+    from qiandai.api.ops import observe_audit_run
+
+    try:
+        with unit_of_work(factory) as session:
+            row = session.get(AuditJob, job_id)
+            state = row.state if row is not None else "failed"
+    except Exception:  # the database is gone: the job could not record its end either
+        state = "failed"
+    observe_audit_run("claims", state if state in ("done", "failed") else "failed", seconds)
 
 
 def _audit_and_import(factory: sessionmaker[Session], principal: Principal, job: Job) -> None:

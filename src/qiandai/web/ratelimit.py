@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 import time
 from typing import Any
 
@@ -32,6 +31,7 @@ from sqlalchemy import BigInteger, Integer, String, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from qiandai.config import rate_spec
 from qiandai.store.base import Base
 from qiandai.store.database import unit_of_work
 
@@ -138,6 +138,6 @@ class RateLimiter:
     @classmethod
     def from_env(cls, name: str, default: str) -> RateLimiter:
         """``QIANDAI_RATE_<NAME>="5/600"`` (events/seconds), else ``default``."""
-        spec = os.environ.get(f"QIANDAI_RATE_{name.upper()}", default)
+        spec = rate_spec(name, default)  # QIANDAI_RATE_<NAME>, validated at start-up (qiandai.config)
         limit, _, window = spec.partition("/")
         return cls(int(limit), float(window), name=name)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qiandai import settings
+from qiandai.config import get_settings
 
 _lock = threading.Lock()
 
@@ -79,7 +80,7 @@ def register(run_id: str, audit_dir: Path, data_dir: Path | None) -> None:
 
 
 def _candidates() -> list[Path]:
-    extra = [Path(p) for p in os.environ.get("QIANDAI_AUDIT_DIRS", "").split(os.pathsep) if p]
+    extra = get_settings().audit_dir_paths
     return [*extra, Path.cwd() / "demo-output" / "claims-audit"]
 
 

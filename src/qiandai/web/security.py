@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request, Response
 
+from qiandai.config import get_settings
 from qiandai.domain.errors import PermissionDeniedError
 
 SESSION_COOKIE = "qiandai_session"
@@ -36,7 +36,7 @@ CSP = (
 
 def cookie_secure(request: Request) -> bool:
     """Whether cookies get the ``Secure`` flag: behind HTTPS, or forced by ``QIANDAI_COOKIE_SECURE=1``."""
-    return request.url.scheme == "https" or os.environ.get("QIANDAI_COOKIE_SECURE") == "1"
+    return request.url.scheme == "https" or get_settings().cookie_secure
 
 
 def set_session_cookie(response: Response, request: Request, token: str, expires: datetime) -> None:
