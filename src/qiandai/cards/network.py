@@ -70,7 +70,9 @@ def build_networks(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (members, networks) for the accounts of table ``scored`` (see the module docstring)."""
     con.execute(EDGES_SQL.format(medium_score=params.medium_score))
-    edges = con.execute("SELECT a, b, kind, amount, n FROM edges").df()
+    # in a fixed order: Louvain's result depends on the order nodes and edges were added, and the
+    # engine's row order is not fixed (threads, Spark partitions) — the same data, the same communities
+    edges = con.execute("SELECT a, b, kind, amount, n FROM edges ORDER BY kind, a, b").df()
     graph: nx.Graph[int] = nx.Graph()
     for kind, group in edges.groupby("kind"):
         weight = 1.0 if kind == "flow" else 0.5

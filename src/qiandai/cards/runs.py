@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from qiandai.batch.sql_engines import DuckDBEngine, SparkEngine, SqlEngine, check_engine
 from qiandai.cards import source
 from qiandai.cards.models import ScreenedAccountRow, ScreenedNetworkRow, ScreeningRunRow
 from qiandai.cards.screening import FEATURE_COLUMNS, ScreeningParams, ScreeningResult, screen
@@ -59,37 +60,59 @@ class RunOutcome:
         return out
 
 
+def _open(engine: str, spark_master: str | None) -> SqlEngine:
+    """The engine of one run: the bounded DuckDB connection, or the process's Spark session."""
+    if check_engine(engine) == "spark":
+        return SparkEngine.start(spark_master)
+    return DuckDBEngine(source.connect(), owned=True)
+
+
 def run_from_file(
-    path: Path, params: ScreeningParams | None = None, as_of: datetime | None = None
+    path: Path,
+    params: ScreeningParams | None = None,
+    as_of: datetime | None = None,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> tuple[source.Loaded, ScreeningResult]:
-    con = source.connect()
+    eng = _open(engine, spark_master)
     try:
-        loaded = source.load_file(con, path, as_of)
-        return loaded, screen(con, params)
+        loaded = source.load_file(eng, path, as_of)
+        return loaded, screen(eng, params)
     finally:
-        con.close()
+        eng.close()
 
 
 def run_from_frame(
-    frame: pd.DataFrame, params: ScreeningParams | None = None, as_of: datetime | None = None
+    frame: pd.DataFrame,
+    params: ScreeningParams | None = None,
+    as_of: datetime | None = None,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> tuple[source.Loaded, ScreeningResult]:
-    con = source.connect()
+    eng = _open(engine, spark_master)
     try:
-        loaded = source.load_frame(con, frame, as_of)
-        return loaded, screen(con, params)
+        loaded = source.load_frame(eng, frame, as_of)
+        return loaded, screen(eng, params)
     finally:
-        con.close()
+        eng.close()
 
 
 def run_from_store(
-    session: Session, params: ScreeningParams | None = None, as_of: datetime | None = None
+    session: Session,
+    params: ScreeningParams | None = None,
+    as_of: datetime | None = None,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> tuple[source.Loaded, ScreeningResult]:
-    con = source.connect()
+    eng = _open(engine, spark_master)
     try:
-        loaded = source.load_stored(con, session, as_of)
-        return loaded, screen(con, params)
+        loaded = source.load_stored(eng, session, as_of)
+        return loaded, screen(eng, params)
     finally:
-        con.close()
+        eng.close()
 
 
 def new_run_id(at: datetime) -> str:
@@ -242,15 +265,21 @@ def run_and_store(
     params: ScreeningParams | None = None,
     as_of: datetime | None = None,
     publish: bool = False,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> RunOutcome:
-    """Screen a file/folder, a frame, or (neither given) the stored transfers, and store the run."""
+    """Screen a file/folder, a frame, or (neither given) the stored transfers, and store the run.
+
+    ``engine="spark"`` computes the features on Spark (``spark_master``, or ``$QIANDAI_SPARK_MASTER``,
+    local mode by default); grading, networks and storage are the same code on both engines.
+    """
     started = time.perf_counter()
     if path is not None:
-        loaded, result = run_from_file(path, params, as_of)
+        loaded, result = run_from_file(path, params, as_of, engine=engine, spark_master=spark_master)
     elif frame is not None:
-        loaded, result = run_from_frame(frame, params, as_of)
+        loaded, result = run_from_frame(frame, params, as_of, engine=engine, spark_master=spark_master)
     else:
-        loaded, result = run_from_store(session, params, as_of)
+        loaded, result = run_from_store(session, params, as_of, engine=engine, spark_master=spark_master)
     return store_run(
         session, loaded, result, seconds=time.perf_counter() - started, as_of=as_of, publish=publish
     )

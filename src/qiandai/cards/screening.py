@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from qiandai.batch.sql_engines import DuckDBEngine, SqlEngine, as_engine
 from qiandai.cards.network import build_networks
 
 
@@ -124,22 +125,60 @@ NETWORK_POINTS = 25
 
 # Accounts, devices, IPs and phones are keyed by their 64-bit hash inside the queries (integer joins
 # and groupings are several times faster than on 16-character strings); names are joined back at the end.
-HASHED_SQL = """
-CREATE OR REPLACE TEMP TABLE txh AS SELECT hash(payer_account) AS src, hash(payee_account) AS dst, amount, ts,
+# (name, SELECT) in DuckDB's dialect; on Spark they are transpiled (qiandai.batch.sql_engines).
+HASHED_TABLES: tuple[tuple[str, str], ...] = (
+    (
+        "txh",
+        """SELECT hash(payer_account) AS src, hash(payee_account) AS dst, amount, ts,
   CASE WHEN device_id IS NULL THEN NULL ELSE hash(device_id) END AS dev,
   CASE WHEN ip IS NULL THEN NULL ELSE hash(ip) END AS ipk,
   CASE WHEN payer_phone IS NULL THEN NULL ELSE hash(payer_phone) END AS phk
-FROM tx;
-CREATE OR REPLACE TEMP TABLE pairs AS SELECT src, dst, count(*) AS n, sum(amount) AS amt, min(ts) AS first_ts,
+FROM tx""",
+    ),
+    (
+        "pairs",
+        """SELECT src, dst, count(*) AS n, sum(amount) AS amt, min(ts) AS first_ts,
   count(*) FILTER (WHERE amount >= 1000 AND amount % 1000 = 0) AS n_round
-FROM txh GROUP BY src, dst;
-CREATE OR REPLACE TEMP TABLE names AS
-  SELECT hash(a) AS h, a AS account
-  FROM (SELECT payer_account AS a FROM tx UNION SELECT payee_account FROM tx);
-"""
+FROM txh GROUP BY src, dst""",
+    ),
+    (
+        "names",
+        """SELECT hash(a) AS h, a AS account
+  FROM (SELECT payer_account AS a FROM tx UNION SELECT payee_account FROM tx)""",
+    ),
+)
+
+# The one engine-specific fragment of the features: for every outgoing transfer, the last incoming
+# transfer of the same account at or before it. DuckDB has an ASOF join for this (fast); Spark SQL has
+# none, so there it is a running "last incoming" over the account's events in time order (incoming
+# before outgoing at the same second, as ``o.ts >= i.ts`` includes equal times). Both are DuckDB
+# dialect; the window form is portable and is also checked on DuckDB by the parity suite.
+DWELL_SQL: dict[str, str] = {
+    "duckdb": """dwell AS (
+  SELECT o.src AS h, median(o.ts - i.ts) / 60.0 AS dwell_median_min,
+         sum(o.amount) FILTER (WHERE o.ts - i.ts <= {fast_minutes} * 60
+                               AND o.amount BETWEEN i.amount * 0.5 AND i.amount * 1.05) AS fast_out
+  FROM (SELECT src, ts, amount FROM txh) o
+  ASOF JOIN (SELECT dst, ts, amount FROM txh) i ON o.src = i.dst AND o.ts >= i.ts
+  GROUP BY o.src)""",
+    "spark": """events AS (
+  SELECT dst AS h, ts, amount, 0 AS side FROM txh
+  UNION ALL SELECT src AS h, ts, amount, 1 AS side FROM txh),
+marked AS (
+  SELECT h, ts, amount, side,
+    last_value(CASE WHEN side = 0 THEN ts END IGNORE NULLS) OVER w AS in_ts,
+    last_value(CASE WHEN side = 0 THEN amount END IGNORE NULLS) OVER w AS in_amount
+  FROM events
+  WINDOW w AS (PARTITION BY h ORDER BY ts, side, amount ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+dwell AS (
+  SELECT h, median(ts - in_ts) / 60.0 AS dwell_median_min,
+         sum(amount) FILTER (WHERE ts - in_ts <= {fast_minutes} * 60
+                             AND amount BETWEEN in_amount * 0.5 AND in_amount * 1.05) AS fast_out
+  FROM marked WHERE side = 1 AND in_ts IS NOT NULL
+  GROUP BY h)""",
+}
 
 FEATURES_SQL = """
-CREATE OR REPLACE TEMP TABLE feat AS
 WITH bounds AS (SELECT max(ts) AS t_end FROM txh),
 inbound AS (
   SELECT dst AS h, sum(n) AS n_in, sum(amt) AS amt_in, sum(n_round) AS round_in, count(*) AS fan_in,
@@ -151,13 +190,7 @@ outbound AS (
          count(*) FILTER (WHERE first_ts > (SELECT t_end FROM bounds) - {recent_days} * 86400) AS new_out,
          min(first_ts) AS first_out
   FROM pairs GROUP BY src),
-dwell AS (
-  SELECT o.src AS h, median(o.ts - i.ts) / 60.0 AS dwell_median_min,
-         sum(o.amount) FILTER (WHERE o.ts - i.ts <= {fast_minutes} * 60
-                               AND o.amount BETWEEN i.amount * 0.5 AND i.amount * 1.05) AS fast_out
-  FROM (SELECT src, ts, amount FROM txh) o
-  ASOF JOIN (SELECT dst, ts, amount FROM txh) i ON o.src = i.dst AND o.ts >= i.ts
-  GROUP BY o.src),
+{dwell},
 payer_keys AS (SELECT DISTINCT src, dev, ipk, phk FROM txh),
 dev AS (SELECT dev, count(DISTINCT src) AS n FROM payer_keys WHERE dev IS NOT NULL GROUP BY 1),
 ipn AS (SELECT ipk, count(DISTINCT src) AS n FROM payer_keys WHERE ipk IS NOT NULL GROUP BY 1),
@@ -234,38 +267,117 @@ def _rule_sql(params: ScreeningParams) -> tuple[str, str]:
     return points, f"list_filter([{reasons}], lambda x: x IS NOT NULL)"
 
 
-def account_features(con: duckdb.DuckDBPyConnection, params: ScreeningParams) -> None:
-    """Stages 1 and 2: table ``scored`` with the features, the base score and its reasons."""
-    con.execute(HASHED_SQL)
-    con.execute(FEATURES_SQL.format(**params.as_dict()))
+def features_sql(params: ScreeningParams, engine: str = "duckdb") -> str:
+    """The account-feature query (over ``txh`` and ``pairs``) with ``engine``'s dwell fragment."""
+    p = params.as_dict()
+    return FEATURES_SQL.format(dwell=DWELL_SQL[engine].format(**p), **p)
+
+
+def feature_tables(params: ScreeningParams, engine: str = "duckdb") -> list[tuple[str, str]]:
+    """Stages 1 and 2 as (table, SELECT) in order: the hashed inputs, ``feat``, ``base`` and ``scored``.
+
+    On DuckDB ``base`` carries the Chinese reasons (``base_reasons``); on Spark only the points — the
+    reasons are formatted on the driver from the same rule definitions (:func:`_rule_sql`), where the
+    networks are built, so that their number formatting is DuckDB's on both engines.
+    """
     points, reasons = _rule_sql(params)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE base AS "
-        f"SELECT *, {points} AS base_score, {reasons} AS base_reasons FROM feat"
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE scored AS
-        WITH suspicious AS (SELECT h FROM base WHERE base_score >= {params.medium_score}),
+    with_reasons = f", {reasons} AS base_reasons" if engine == "duckdb" else ""
+    scored = f"""WITH suspicious AS (SELECT h FROM base WHERE base_score >= {params.medium_score}),
         from_s AS (
-          SELECT p.dst AS h, sum(p.amt) AS amt FROM pairs p SEMI JOIN suspicious s ON s.h = p.src GROUP BY 1)
-        SELECT b.*, CASE WHEN b.f_in_amount > 0 THEN coalesce(f.amt, 0) / b.f_in_amount ELSE 0 END
-                 AS f_from_suspicious_share, coalesce(f.amt, 0) AS from_suspicious_amount
-        FROM base b LEFT JOIN from_s f USING (h)"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE scored2 AS SELECT *,
+          SELECT p.dst AS h, sum(p.amt) AS amt FROM pairs p SEMI JOIN suspicious s ON s.h = p.src GROUP BY 1),
+        with_flow AS (
+          SELECT b.*, CASE WHEN b.f_in_amount > 0 THEN coalesce(f.amt, 0) / b.f_in_amount ELSE 0 END
+                   AS f_from_suspicious_share, coalesce(f.amt, 0) AS from_suspicious_amount
+          FROM base b LEFT JOIN from_s f USING (h))
+        SELECT *,
           CASE WHEN f_from_suspicious_share >= 0.5 AND from_suspicious_amount >= {params.min_amount}
                THEN {FLOW_POINTS} ELSE 0 END AS flow_points
-        FROM scored"""
+        FROM with_flow"""
+    return [
+        *HASHED_TABLES,
+        ("feat", features_sql(params, engine)),
+        ("base", f"SELECT *, {points} AS base_score{with_reasons} FROM feat"),
+        ("scored", scored),
+    ]
+
+
+def account_features(con: duckdb.DuckDBPyConnection | SqlEngine, params: ScreeningParams) -> None:
+    """Stages 1 and 2: table ``scored`` with the features, the base score (and, on DuckDB, its reasons)."""
+    engine = as_engine(con)
+    for name, sql in feature_tables(params, engine.name):
+        engine.create_table(name, sql)
+
+
+def _driver_tables(engine: SqlEngine, params: ScreeningParams) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on the driver with what the networks and the grading need from a Spark run.
+
+    Collected: ``scored`` and ``names`` (one row per account — the result lists every account anyway),
+    and only the part of ``pairs``/``txh`` that touches the suspicious accounts (the network nodes).
+    Accounts are re-keyed with DuckDB's ``hash`` so that network and community numbering (which follow
+    the hash order) are the same as a DuckDB run's.
+    """
+    _points, reasons = _rule_sql(params)
+    engine.create_table(
+        "net_nodes",
+        f"SELECT h FROM scored WHERE base_score >= {params.medium_score} OR flow_points > 0",
     )
-    con.execute("DROP TABLE scored")
-    con.execute("ALTER TABLE scored2 RENAME TO scored")
+    frames = {
+        "names_in": engine.frame("SELECT h AS hs, account FROM names"),
+        "scored_in": engine.frame("SELECT * FROM scored"),
+        "pairs_in": engine.frame(
+            "SELECT p.* FROM pairs p SEMI JOIN net_nodes x ON x.h = p.src "
+            "UNION SELECT p.* FROM pairs p SEMI JOIN net_nodes y ON y.h = p.dst"
+        ),
+        "keys_in": engine.frame(
+            "SELECT DISTINCT src, dev, ipk, phk FROM txh SEMI JOIN net_nodes x ON x.h = txh.src"
+        ),
+    }
+    engine.drop("net_nodes")
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB"})
+    for name, frame in frames.items():
+        con.register(name, frame)
+    con.execute(
+        """CREATE TEMP TABLE keymap AS SELECT hs, hash(account) AS h, account FROM names_in;
+        CREATE TEMP TABLE names AS SELECT h, account FROM keymap;
+        CREATE TEMP TABLE pairs AS
+          SELECT a.h AS src, b.h AS dst, p.n, p.amt, p.first_ts, p.n_round
+          FROM pairs_in p JOIN keymap a ON a.hs = p.src JOIN keymap b ON b.hs = p.dst;
+        CREATE TEMP TABLE txh AS
+          SELECT a.h AS src, t.dev, t.ipk, t.phk FROM keys_in t JOIN keymap a ON a.hs = t.src;"""
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE scored AS SELECT *, {reasons} AS base_reasons
+        FROM (SELECT k.h, s.* EXCLUDE (h) FROM scored_in s JOIN keymap k ON k.hs = s.h)"""
+    )
+    for name in frames:
+        con.unregister(name)
+    return con
 
 
-def screen(con: duckdb.DuckDBPyConnection, params: ScreeningParams | None = None) -> ScreeningResult:
-    """Screen every account of ``tx`` and return the graded accounts (all of them) and the networks."""
+def screen(
+    con: duckdb.DuckDBPyConnection | SqlEngine, params: ScreeningParams | None = None
+) -> ScreeningResult:
+    """Screen every account of ``tx`` and return the graded accounts (all of them) and the networks.
+
+    ``con`` is a DuckDB connection or a :class:`~qiandai.batch.sql_engines.SqlEngine` holding ``tx``.
+    On Spark the features and the flow stage run on the cluster; the reduced graph, the networks and
+    the grading run on the driver in DuckDB (:func:`_driver_tables`).
+    """
     params = params or ScreeningParams()
-    account_features(con, params)
+    engine = as_engine(con)
+    account_features(engine, params)
+    transfers = _count(engine)
+    if isinstance(engine, DuckDBEngine):
+        return _grade(engine.con, params, transfers)
+    local = _driver_tables(engine, params)
+    try:
+        return _grade(local, params, transfers)
+    finally:
+        local.close()
+
+
+def _grade(con: duckdb.DuckDBPyConnection, params: ScreeningParams, transfers: int) -> ScreeningResult:
+    """Stage 3 and the grades, over ``scored``/``pairs``/``txh``/``names`` of a DuckDB connection."""
     members, networks = build_networks(con, params)
     con.register("members_df", members)
     cols = ", ".join(FEATURE_COLUMNS)
@@ -289,9 +401,9 @@ def screen(con: duckdb.DuckDBPyConnection, params: ScreeningParams | None = None
     frame.loc[score >= params.medium_score, "grade"] = "中"
     frame.loc[score >= params.high_score, "grade"] = "高"
     frame = frame.sort_values(["score", "account"], ascending=[False, True]).reset_index(drop=True)
-    return ScreeningResult(frame, networks, _count(con), params)
+    return ScreeningResult(frame, networks, transfers, params)
 
 
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM tx").fetchone()
-    return int(row[0]) if row else 0
+def _count(engine: SqlEngine) -> int:
+    value = engine.scalar("SELECT count(*) FROM tx")
+    return int(value) if value is not None else 0

@@ -38,6 +38,22 @@ def _print(data: object) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
 
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="特征计算引擎：duckdb（单机，默认）或 spark（集群批量；分级、网络与入库仍为同一套代码）",
+    ),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark 主节点地址（如 spark://host:7077、yarn；默认 $QIANDAI_SPARK_MASTER 或本地 local[2]）",
+    ),
+]
+
+
 def _as_of(value: str | None) -> datetime | None:
     from qiandai.domain.errors import InvalidInputError
 
@@ -68,16 +84,27 @@ def run(
         str | None, typer.Option("--as-of", help="只用此时间之前的转账（ISO 时间，带时区）")
     ] = None,
     show: Annotated[int, typer.Option("--show", help="显示前 N 个高风险账户")] = 10,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """筛查涉诈（跑分/过账）账户：资金快进快出、停留时间、多对一/一对多、共用设备，以及关联网络。"""
+    from qiandai.batch.sql_engines import check_engine
     from qiandai.cards import runs
     from qiandai.domain.masking import mask_code
     from qiandai.store.database import unit_of_work
 
     with user_errors():
         cutoff = _as_of(as_of)
+        engine = check_engine(engine)
         with unit_of_work(_factory()) as session:
-            outcome = runs.run_and_store(session, path=transfers, as_of=cutoff, publish=publish)
+            outcome = runs.run_and_store(
+                session,
+                path=transfers,
+                as_of=cutoff,
+                publish=publish,
+                engine=engine,
+                spark_master=spark_master,
+            )
         for line in outcome.summary_lines():
             console.print(line)
         top = outcome.result.accounts.head(show)
@@ -93,14 +120,19 @@ def evaluate(
     transfers: Annotated[Path, typer.Option("--transfers", help="datagen 生成的转账文件或目录")],
     truth: Annotated[Path, typer.Option("--truth", help="datagen 的 truth.parquet（或其目录）")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="只用此时间之前的转账和标注")] = None,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """对照生成数据的跑分账户标注，报告精确率、召回率、F1 与评分 AUC（规则评分，全量评估）。"""
+    from qiandai.batch.sql_engines import check_engine
     from qiandai.cards import evaluate as ev
     from qiandai.cards import runs
 
     with user_errors():
         cutoff = _as_of(as_of)
-        loaded, result = runs.run_from_file(transfers, as_of=cutoff)
+        loaded, result = runs.run_from_file(
+            transfers, as_of=cutoff, engine=check_engine(engine), spark_master=spark_master
+        )
         mules = ev.mule_accounts(transfers, truth, cutoff)
         for line in [*loaded.summary_lines(), *ev.evaluate(result, mules).summary_lines()]:
             console.print(line)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from qiandai.batch.sql_engines import check_engine
 from qiandai.cli.common import console, user_errors
 from qiandai.domain.errors import InvalidInputError
 from qiandai.domain.masking import mask_phone
@@ -31,6 +32,17 @@ KeyOpt = Annotated[
     typer.Option("--key-regions", help="重点地区行政区划代码前缀，逗号分隔（默认：边境地州与境外漫游 99）"),
 ]
 WindowOpt = Annotated[int, typer.Option("--window-days", min=7, max=180, help="特征统计窗口（天）")]
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", help="特征计算引擎：duckdb（单机，默认）或 spark（集群批量；规则与模型相同）"),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark 主节点地址（如 spark://host:7077、yarn；默认 $QIANDAI_SPARK_MASTER 或本地 local[2]）",
+    ),
+]
 
 
 def _as_of(value: str | None) -> date | None:
@@ -69,10 +81,19 @@ def train(
     out: Annotated[
         Path | None, typer.Option("--model-dir", help="模型保存目录（默认 $QIANDAI_HOME/models/simcards）")
     ] = None,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """用带标注的号码训练涉诈电话卡模型（按号码固定划分、按时间先后切分），报告留出集指标。"""
     with user_errors(), console.status("正在计算特征并训练…"):
-        result = sim_model.train(data, as_of=_as_of(as_of), cfg=_settings(key_regions, window_days), out=out)
+        result = sim_model.train(
+            data,
+            as_of=_as_of(as_of),
+            cfg=_settings(key_regions, window_days),
+            out=out,
+            engine=check_engine(engine),
+            spark_master=spark_master,
+        )
     for line in result.summary_lines():
         console.print(line)
 
@@ -84,12 +105,19 @@ def evaluate(
     key_regions: KeyOpt = None,
     window_days: WindowOpt = 28,
     model_dir: Annotated[Path | None, typer.Option("--model-dir", help="模型目录")] = None,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """在留出号码上评估已保存的模型：精确率、召回率、F1、AUC，并与仅规则对比。"""
     with user_errors():
         model = sim_model.load_model(model_dir)
         metrics = sim_model.evaluate(
-            data, as_of=_as_of(as_of), cfg=_settings(key_regions, window_days), model=model
+            data,
+            as_of=_as_of(as_of),
+            cfg=_settings(key_regions, window_days),
+            model=model,
+            engine=check_engine(engine),
+            spark_master=spark_master,
         )
     for line in metrics.summary_lines():
         console.print(line)
@@ -110,9 +138,12 @@ def score(
         Path | None, typer.Option("--out", help="输出目录：写入 scores.parquet 与无效行清单 issues.csv")
     ] = None,
     model_dir: Annotated[Path | None, typer.Option("--model-dir", help="模型目录")] = None,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """为每个号码计算风险分、等级（高/中/低）与原因（命中规则及模型主要依据）。"""
     with user_errors():
+        engine = check_engine(engine)
         model = None if rules_only else sim_model.load_model(model_dir)
         with console.status("正在评分…"):
             result = sim_model.score(
@@ -121,6 +152,8 @@ def score(
                 cfg=_settings(key_regions, window_days),
                 model=model,
                 use_model=not rules_only,
+                engine=engine,
+                spark_master=spark_master,
             )
         for line in result.report.summary_lines():
             console.print(line)

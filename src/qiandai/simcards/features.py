@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from qiandai.batch.sql_engines import SqlEngine, as_engine
+
 #: Default key regions (重点地区): prefixes of region codes. Border prefectures of Yunnan and Guangxi
 #: next to the northern-Myanmar / Vietnam fraud hubs, and ``99`` (international roaming, see
 #: docs/simcards.md). Configurable per run.
@@ -191,18 +193,22 @@ ORDER BY b.number
 
 
 def compute_features(
-    con: duckdb.DuckDBPyConnection, as_of: date, config: FeatureConfig | None = None
+    con: duckdb.DuckDBPyConnection | SqlEngine, as_of: date, config: FeatureConfig | None = None
 ) -> pd.DataFrame:
-    """One row per subscriber activated before ``as_of``: :data:`FEATURES` plus :data:`COUNTS`."""
-    frame = con.sql(feature_sql(as_of, config or FeatureConfig())).df()
+    """One row per subscriber activated before ``as_of``: :data:`FEATURES` plus :data:`COUNTS`.
+
+    ``con`` is a DuckDB connection or an engine (:mod:`qiandai.batch.sql_engines`): on Spark the same
+    query is transpiled and runs on the cluster; only the per-number rows come back to the driver.
+    """
+    frame = as_engine(con).frame(feature_sql(as_of, config or FeatureConfig()))
     for col in FEATURES:
         frame[col] = frame[col].astype("float64")
     return frame
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
+def default_as_of(con: duckdb.DuckDBPyConnection | SqlEngine) -> date:
     """The day after the last call record: scoring "now" on a CDR extract."""
-    last = con.sql("SELECT max(start_time) FROM calls").fetchall()[0]
+    last = as_engine(con).rows("SELECT max(start_time) FROM calls")[0]
     if last[0] is None:
         from qiandai.domain.errors import InvalidInputError
 

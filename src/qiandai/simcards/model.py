@@ -28,6 +28,7 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
 from qiandai import settings
+from qiandai.batch.sql_engines import DuckDBEngine, SparkEngine, SqlEngine, check_engine
 from qiandai.domain.errors import InputFileError, InvalidInputError, NotFoundError
 from qiandai.simcards.features import FEATURES, FeatureConfig, compute_features, default_as_of
 from qiandai.simcards.rules import apply_rules
@@ -69,9 +70,26 @@ class SimSettings:
 
 @contextmanager
 def cdr_connection(
-    folder: Path, *, memory_limit: str = "4GB", threads: int = 2
-) -> Iterator[tuple[duckdb.DuckDBPyConnection, ReadReport]]:
-    """An in-memory DuckDB connection with the CDR views of ``folder`` registered and validated."""
+    folder: Path,
+    *,
+    memory_limit: str = "4GB",
+    threads: int = 2,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> Iterator[tuple[SqlEngine, ReadReport]]:
+    """An engine with the CDR views of ``folder`` registered and validated.
+
+    ``engine="duckdb"``: an in-memory DuckDB connection (bounded memory and threads). ``"spark"``: the
+    process's Spark session (``spark_master`` or ``$QIANDAI_SPARK_MASTER``, local mode by default); the
+    folder must then be readable by every executor (shared storage).
+    """
+    if check_engine(engine) == "spark":
+        spark = SparkEngine.start(spark_master)
+        try:
+            yield spark, open_cdr(Path(folder), spark)
+        finally:
+            spark.close()
+        return
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -79,7 +97,7 @@ def cdr_connection(
         con.execute(f"SET threads = {int(threads)}")
         con.execute("SET temp_directory = '/tmp/qiandai-duckdb-sim'")
         report = open_cdr(Path(folder), con)
-        yield con, report
+        yield DuckDBEngine(con), report
     finally:
         con.close()
 
@@ -228,14 +246,12 @@ class TrainResult:
         ]
 
 
-def _cutoffs(con: duckdb.DuckDBPyConnection, as_of: date | None, cfg: SimSettings) -> tuple[date, date]:
+def _cutoffs(con: SqlEngine, as_of: date | None, cfg: SimSettings) -> tuple[date, date]:
     test_as_of = as_of or default_as_of(con)
     return test_as_of - timedelta(days=cfg.holdout_days), test_as_of
 
 
-def _holdout(
-    con: duckdb.DuckDBPyConnection, labels: pd.DataFrame, as_of: date, cfg: SimSettings, model: SimModel
-) -> Metrics:
+def _holdout(con: SqlEngine, labels: pd.DataFrame, as_of: date, cfg: SimSettings, model: SimModel) -> Metrics:
     test = _labelled(compute_features(con, as_of, cfg.feature), labels, test=True)
     if test.empty:
         raise InvalidInputError("留出集中没有带标注的号码，无法评估")
@@ -251,11 +267,13 @@ def train(
     cfg: SimSettings | None = None,
     out: Path | None = None,
     save: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> TrainResult:
     """Fit on training numbers at ``as_of − holdout_days``; report metrics on test numbers at ``as_of``."""
     cfg = cfg or SimSettings()
     labels = load_labels(folder)
-    with cdr_connection(folder) as (con, _report):
+    with cdr_connection(folder, engine=engine, spark_master=spark_master) as (con, _report):
         train_as_of, test_as_of = _cutoffs(con, as_of, cfg)
         tr = _labelled(compute_features(con, train_as_of, cfg.feature), labels, test=False)
         y = tr["is_fraud"].to_numpy(dtype=int)
@@ -296,13 +314,19 @@ def train(
 
 
 def evaluate(
-    folder: Path, *, as_of: date | None = None, cfg: SimSettings | None = None, model: SimModel | None = None
+    folder: Path,
+    *,
+    as_of: date | None = None,
+    cfg: SimSettings | None = None,
+    model: SimModel | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> Metrics:
     """Held-out metrics of a saved model on the test numbers of ``folder`` at ``as_of``."""
     cfg = cfg or SimSettings()
     model = model or load_model()
     labels = load_labels(folder)
-    with cdr_connection(folder) as (con, _report):
+    with cdr_connection(folder, engine=engine, spark_master=spark_master) as (con, _report):
         _train_as_of, test_as_of = _cutoffs(con, as_of, cfg)
         return _holdout(con, labels, test_as_of, cfg, model)
 
@@ -367,12 +391,14 @@ def score(
     cfg: SimSettings | None = None,
     model: SimModel | None = None,
     use_model: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> ScoreResult:
     """Score every subscriber of ``folder`` as of ``as_of`` (default: the day after the last record)."""
     cfg = cfg or SimSettings()
     if use_model and model is None:
         model = load_model()
-    with cdr_connection(folder) as (con, report):
+    with cdr_connection(folder, engine=engine, spark_master=spark_master) as (con, report):
         day = as_of or default_as_of(con)
         features = compute_features(con, day, cfg.feature)
     frame = score_frame(features, model if use_model else None)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from qiandai.batch.sql_engines import SparkEngine, SqlEngine, as_engine
 from qiandai.domain.errors import InputFileError, InputFolderError
 
 NUMBER_RE = r"\+?[0-9]{5,20}"
@@ -251,6 +252,38 @@ def _columns(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> list[st
         raise InputFileError(str(path), f"无法读取：{str(exc).splitlines()[0]}") from None
 
 
+def _spark_source(engine: SparkEngine, path: Path) -> list[str]:
+    """Spark's reading of ``path`` as view ``src_raw`` with ``_file`` and ``_row``; its data columns.
+
+    Parquet rows are numbered from Spark's ``_metadata.row_index`` (1-based like DuckDB's); Spark has no
+    row number for CSV, so CSV rows are reported with row 0 (unknown) — use Parquet on a cluster.
+    """
+    from pyspark.sql import functions as F  # noqa: N812 - the PySpark idiom
+
+    if path.is_dir():
+        files = sorted(path.glob("*.parquet"))
+        if not files:
+            raise InputFileError(str(path), "目录中没有 Parquet 文件")
+        kind = "parquet"
+    else:
+        files, kind = [path], ("parquet" if path.suffix == ".parquet" else "csv")
+    try:
+        df = engine.read_files(files, kind)
+        data_columns = list(df.columns)
+        if kind == "parquet":
+            df = df.select(
+                "*",
+                F.col("_metadata.file_path").alias("_file"),
+                (F.col("_metadata.row_index") + 1).alias("_row"),
+            )
+        else:
+            df = df.select("*", F.lit(str(path)).alias("_file"), F.lit(None).cast("long").alias("_row"))
+    except Exception as exc:  # Spark raises its own hierarchy (py4j, AnalysisException…)
+        raise InputFileError(str(path), f"无法读取：{str(exc).splitlines()[0]}") from None
+    engine.dataframe("src_raw", df)
+    return data_columns
+
+
 def _bad_expr(spec: TableSpec, present: set[str]) -> tuple[str, str]:
     """(field-and-reason CASE, condition that the row is valid) over the present columns."""
     whens = []
@@ -267,15 +300,27 @@ def _bad_expr(spec: TableSpec, present: set[str]) -> tuple[str, str]:
 
 
 def register_table(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, report: ReadReport, *, count: bool = True
+    con: duckdb.DuckDBPyConnection | SqlEngine,
+    spec: TableSpec,
+    path: Path,
+    report: ReadReport,
+    *,
+    count: bool = True,
 ) -> None:
     """Create the typed view ``spec.name`` of the valid rows of ``path`` and record its issues.
 
     ``count=False`` skips the counting pass (the benchmark times features alone); the view still
-    excludes invalid rows.
+    excludes invalid rows. On Spark (an engine from :mod:`qiandai.batch.sql_engines`) Spark reads the
+    file and the same checks run transpiled; the valid rows are cached, as the features read them
+    several times.
     """
-    source = _source_sql(path)
-    cols = set(_columns(con, f"({source})", path))
+    engine = as_engine(con)
+    if isinstance(engine, SparkEngine):
+        cols = set(_spark_source(engine, path))
+        source = "src_raw"
+    else:
+        source = f"({_source_sql(path)})"
+        cols = set(_columns(engine.con, source, path))  # type: ignore[attr-defined]
     missing = [c for c in spec.required if c not in cols]
     if missing:
         raise InputFileError(
@@ -284,17 +329,19 @@ def register_table(
     absent = [c for c in spec.optional if c not in cols]
     fill = "".join(f", NULL AS {c}" for c in absent)
     raw = f"raw_{spec.name}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT *{fill} FROM ({source})")
+    engine.create_view(raw, f"SELECT *{fill} FROM {source}")
     case, valid = _bad_expr(spec, cols)
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {spec.name} AS SELECT {', '.join(spec.typed)} FROM {raw} WHERE {valid}"
-    )
+    typed = f"SELECT {', '.join(spec.typed)} FROM {raw} WHERE {valid}"
+    if isinstance(engine, SparkEngine):
+        engine.create_table(spec.name, typed)
+    else:
+        engine.create_view(spec.name, typed)
     if not count:
         return
-    rows = con.sql(
+    rows = engine.rows(
         f"SELECT issue, count(*) AS n, min(_row) AS first_row, any_value(_file) AS f "
         f"FROM (SELECT {case} AS issue, _row, _file FROM {raw}) GROUP BY issue"
-    ).fetchall()
+    )
     ok = 0
     for issue, n, _first, _f in rows:
         if issue is None:
@@ -306,18 +353,20 @@ def register_table(
     report.invalid[spec.name] = sum(int(r[1]) for r in rows if r[0] is not None)
     if report.invalid[spec.name]:
         room = MAX_EXAMPLES - len(report.examples)
-        examples = con.sql(
+        examples = engine.rows(
             f"SELECT _file, _row, issue FROM (SELECT {case} AS issue, _row, _file FROM {raw}) "
             f"WHERE issue IS NOT NULL ORDER BY _file, _row LIMIT {max(room, 0)}"
-        ).fetchall()
+        )
         for f, row, issue in examples:
             fld, reason = str(issue).split("\t", 1)
-            report.examples.append(RowIssue(spec.name, Path(str(f)).name, int(row), fld, reason))
+            report.examples.append(
+                RowIssue(spec.name, Path(str(f)).name, int(row) if row is not None else 0, fld, reason)
+            )
 
 
 def open_cdr(
     folder: Path,
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SqlEngine,
     *,
     count: bool = True,
     tables: Sequence[str] = ("calls", "subscribers", "sms"),
@@ -329,19 +378,21 @@ def open_cdr(
     folder = Path(folder)
     if not folder.is_dir():
         raise InputFolderError(f"CDR 目录不存在：{folder}")
+    engine = as_engine(con)
     report = ReadReport()
     for name in tables:
         spec = SPECS[name]
         path = find_table(folder, name)
         if path is None:
             if name == "sms":
-                con.execute(
-                    "CREATE OR REPLACE TEMP VIEW sms AS SELECT NULL::VARCHAR AS number, NULL::DATE AS day, "
-                    "NULL::INTEGER AS sms_out, NULL::INTEGER AS sms_in WHERE false"
+                engine.create_view(
+                    "sms",
+                    "SELECT NULL::VARCHAR AS number, NULL::DATE AS day, "
+                    "NULL::INTEGER AS sms_out, NULL::INTEGER AS sms_in WHERE false",
                 )
                 continue
             raise InputFolderError(f"目录 {folder} 缺少{spec.label}表 {name}（.parquet 或 .csv）")
-        register_table(con, spec, path, report, count=count)
+        register_table(engine, spec, path, report, count=count)
     return report
 
 
