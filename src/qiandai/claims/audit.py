@@ -1,9 +1,13 @@
-"""The claims audit job: ingest a folder, run a rule-set version on DuckDB, write the suspect points.
+"""The claims audit job: ingest a folder, run a rule-set version on DuckDB or Spark, write the suspect points.
 
 The job is one function, :func:`run_audit`. It owns the DuckDB connection for the run (in memory,
-spilling to ``OUT/.tmp``), prepares the enriched tables once, runs each selected rule as one
-vectorised query into a hits table, then assembles the findings with the run's columns and writes
-``suspects.parquet``, ``suspects.xlsx``, ``quarantine/`` and ``run.json`` into the output folder.
+spilling to ``OUT/.tmp``) where ingestion validates and quarantines the input. The rules then run on the
+chosen batch engine (:mod:`qiandai.batch`): on DuckDB in that same connection; on Spark
+(``engine="spark"``) the clean tables are staged as Parquet under ``OUT/.tmp/spark`` and registered in
+Spark, and the *same* Ibis expressions run there. The job prepares the enriched tables once, runs each
+selected rule as one vectorised query into a hits table, then assembles the findings with the run's
+columns and writes ``suspects.parquet``, ``suspects.xlsx``, ``quarantine/`` and ``run.json`` into the
+output folder (identical on both engines, see ``docs/spark.md``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +28,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from qiandai.batch.backend import BatchBackend, check_engine, open_backend
 from qiandai.claims.context import AuditContext, build_fee_x, build_visit_x
 from qiandai.claims.findings import FINDINGS_SCHEMA, RULE_OUTPUT_COLUMNS
 from qiandai.claims.ingest import IngestReport, ingest_claims
@@ -74,6 +79,7 @@ class AuditResult:
     findings: int
     amount: Decimal
     seconds: dict[str, float] = field(default_factory=dict)
+    engine: str = "duckdb"
 
     @property
     def summaries(self) -> list[RuleSummary]:
@@ -154,7 +160,7 @@ def _mask_certno(certno: ir.StringValue) -> ir.StringValue:
 
 
 def _assemble(
-    backend: ibis.BaseBackend,
+    batch: BatchBackend,
     visits: ir.Table,
     hits: list[tuple[RuleDefinition, ir.Table]],
     run_id: str,
@@ -215,7 +221,7 @@ def _assemble(
         amount=j.amount,
         evidence=j.evidence,
     ).order_by(["rule_code", "fixmedins_code", "mdtrt_id", "finding_id"])
-    table = backend.to_pyarrow(out)
+    table = batch.to_arrow(out)
     return table.cast(FINDINGS_SCHEMA)
 
 
@@ -230,12 +236,17 @@ def run_audit(
     memory_limit: str | None = None,
     progress: ProgressCallback | None = None,
     write_xlsx: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> AuditResult:
     """Audit the national-format folder ``input_dir`` with ``version``; write outputs to ``out_dir``.
 
     Rules whose input columns are absent are skipped with a reason (see ``rulepack.requirements``).
-    Raises the ingestion errors (``InputFileError``, ``InputFolderError``) for unusable input.
+    ``engine`` is ``duckdb`` (default) or ``spark`` (on ``spark_master``, default ``local[2]`` or
+    ``$QIANDAI_SPARK_MASTER``). Raises the ingestion errors (``InputFileError``, ``InputFolderError``) for
+    unusable input and ``SparkUnavailableError`` when Spark cannot start.
     """
+    engine = check_engine(engine)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -246,6 +257,7 @@ def run_audit(
     total_steps = len(rules) + 3
 
     con = _connect(out_dir, threads, memory_limit)
+    batch: BatchBackend | None = None
     try:
         report_progress("读取并校验输入", 0, total_steps)
         ingest = ingest_claims(input_dir, con, quarantine_dir=out_dir / "quarantine")
@@ -253,11 +265,17 @@ def run_audit(
 
         t0 = time.perf_counter()
         report_progress("准备就诊与费用宽表", 1, total_steps)
-        backend = ibis.duckdb.from_connection(con)
-        visits = backend.create_table(
-            "visit_x", build_visit_x(backend.table("mdtrt"), backend.table("fee"), backend.table("diag"))
+        batch = open_backend(
+            engine, workdir=out_dir / ".tmp" / "spark", master=spark_master, duckdb_connection=con
         )
-        fee = backend.create_table("fee_x", build_fee_x(backend.table("fee"), visits))
+        if batch.engine != "duckdb":
+            batch.adopt_duckdb_tables(con, [spec.key for spec in TABLES])
+            seconds["stage"] = time.perf_counter() - t0
+        backend = batch.ibis
+        visits = batch.materialize(
+            "visit_x", build_visit_x(batch.table("mdtrt"), batch.table("fee"), batch.table("diag"))
+        )
+        fee = batch.materialize("fee_x", build_fee_x(batch.table("fee"), visits))
         seconds["prepare"] = time.perf_counter() - t0
 
         def load_knowledge(name: str) -> pa.Table:
@@ -271,9 +289,10 @@ def run_audit(
             backend=backend,
             fee=fee,
             visits=visits,
-            diag=backend.table("diag"),
+            diag=batch.table("diag"),
             knowledge_loader=load_knowledge,
             absent_columns=_absent_columns(ingest),
+            register=batch.register_arrow,
         )
         runs: list[RuleRun] = []
         hits: list[tuple[RuleDefinition, ir.Table]] = []
@@ -286,17 +305,16 @@ def run_audit(
                 runs.append(_skipped(rule, f"输入缺少所需列：{need}"))
                 continue
             compiler = TEMPLATES.get(rule.template)
-            table = backend.create_table(f"hits_{rule.rule_id}", compiler(ctx, rule), overwrite=True)
-            stats = table.aggregate(n=table.count(), amount=table.amount.sum()).to_pyarrow().to_pylist()[0]
+            table = batch.materialize(f"hits_{rule.rule_id}", compiler(ctx, rule))
             hits.append((rule, table))
-            runs.append(
+            runs.append(  # counts are filled in from the assembled findings below
                 RuleRun(
                     rule_id=rule.rule_id,
                     rule_code=rule.code,
                     rule_name=rule.name,
                     result_type=str(rule.result_type),
-                    findings=int(stats["n"] or 0),
-                    amount=Decimal(stats["amount"] or 0).quantize(Decimal("0.01")),
+                    findings=0,
+                    amount=Decimal("0.00"),
                     seconds=time.perf_counter() - t0,
                 )
             )
@@ -304,10 +322,12 @@ def run_audit(
 
         t0 = time.perf_counter()
         report_progress("汇总并写出疑点", total_steps - 1, total_steps)
-        findings = _assemble(backend, visits, hits, run_id, version)
+        findings = _assemble(batch, visits, hits, run_id, version)
+        runs = _with_counts(runs, findings)
         run_info = {
             "审核批次": run_id,
             "规则集版本": version.label,
+            "计算引擎": "Spark" if engine == "spark" else "DuckDB",
             "输入目录": str(input_dir),
             "开始时间": started.astimezone().isoformat(timespec="seconds"),
             "费用明细（入库/读取）": f"{ingest.tables['fee'].rows_loaded}/{ingest.tables['fee'].rows_read}",
@@ -318,6 +338,8 @@ def run_audit(
         seconds["write"] = time.perf_counter() - t0
         report_progress("完成", total_steps, total_steps)
     finally:
+        if batch is not None:
+            batch.close()
         con.close()
         shutil.rmtree(out_dir / ".tmp", ignore_errors=True)
 
@@ -332,9 +354,32 @@ def run_audit(
         findings=findings.num_rows,
         amount=sum((r.amount for r in runs), Decimal("0")),
         seconds=seconds,
+        engine=engine,
     )
     _write_manifest(result)
     return result
+
+
+def _with_counts(runs: list[RuleRun], findings: pa.Table) -> list[RuleRun]:
+    """Fill each rule's number of findings and amount from the assembled findings (one row per hit; the
+    visit join of ``_assemble`` never multiplies rows), so no engine runs a query per rule for them."""
+    grouped = findings.group_by("rule_id").aggregate([("rule_id", "count"), ("amount", "sum")])
+    stats = {
+        rid: (int(n), Decimal(amount or 0).quantize(Decimal("0.01")))
+        for rid, n, amount in zip(
+            grouped.column("rule_id").to_pylist(),
+            grouped.column("rule_id_count").to_pylist(),
+            grouped.column("amount_sum").to_pylist(),
+            strict=True,
+        )
+    }
+    counted: list[RuleRun] = []
+    for run in runs:
+        if not run.skipped_reason:
+            n, amount = stats.get(run.rule_id, (0, Decimal("0.00")))
+            run = replace(run, findings=n, amount=amount)
+        counted.append(run)
+    return counted
 
 
 def _skipped(rule: RuleDefinition, reason: str) -> RuleRun:
@@ -356,6 +401,7 @@ def _write_manifest(result: AuditResult) -> None:
         "run_id": result.run_id,
         "rule_set": result.rule_set,
         "rule_set_version": result.rule_set_version,
+        "engine": result.engine,
         "findings": result.findings,
         "amount": str(result.amount),
         "seconds": {k: round(v, 3) for k, v in result.seconds.items()},

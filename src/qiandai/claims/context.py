@@ -178,6 +178,7 @@ class AuditContext:
     diag: ir.Table
     knowledge_loader: Callable[[str], pa.Table]
     absent_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    register: Callable[[str, pa.Table], ir.Table] | None = None  # engine's Arrow registration
     _knowledge: dict[str, ir.Table] = field(default_factory=dict)
 
     def raw(self, key: str) -> ir.Table:
@@ -188,5 +189,8 @@ class AuditContext:
         """Return the knowledge-base typed table ``name`` as a backend table (loaded once per run)."""
         if name not in self._knowledge:
             arrow = self.knowledge_loader(name)
-            self._knowledge[name] = self.backend.create_table(f"kb_{name}", obj=arrow, overwrite=True)
+            if self.register is not None:
+                self._knowledge[name] = self.register(f"kb_{name}", arrow)
+            else:
+                self._knowledge[name] = self.backend.create_table(f"kb_{name}", obj=arrow, overwrite=True)
         return self._knowledge[name]

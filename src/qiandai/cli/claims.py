@@ -15,6 +15,7 @@ from qiandai.claims.evaluate import render_evaluation
 from qiandai.claims.report import render_summary
 from qiandai.claims.rulesets import DEFAULT_RULE_SET, claims_rule_store
 from qiandai.cli.common import console, progress_bar, user_errors
+from qiandai.cli.engine_options import EngineOpt, SparkMasterOpt, engine_choice
 from qiandai.knowledge import KnowledgeBase
 
 app = typer.Typer(no_args_is_help=True)
@@ -30,6 +31,8 @@ def audit_folder(
     threads: int | None = None,
     memory_limit: str | None = None,
     write_xlsx: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> AuditResult:
     """Run an audit with a progress bar and print its summary (shared with ``qiandai demo``)."""
     rule_version = claims_rule_store(settings.rulesets_path()).get(rule_set, version)
@@ -45,6 +48,8 @@ def audit_folder(
             memory_limit=memory_limit,
             progress=update,
             write_xlsx=write_xlsx,
+            engine=engine,
+            spark_master=spark_master,
         )
     for line in result.ingest.summary_lines():
         console.print(line)
@@ -52,8 +57,9 @@ def audit_folder(
     skipped = [r for r in result.rules if r.skipped_reason]
     for r in skipped:
         console.print(f"[yellow]跳过[/] {r.rule_code} {r.rule_name}：{r.skipped_reason}")
+    engine_name = "Spark" if result.engine == "spark" else "DuckDB"
     console.print(
-        f"审核批次 {result.run_id}（{rule_version.label}）：疑点 {result.findings:,} 个，"
+        f"审核批次 {result.run_id}（{rule_version.label}，{engine_name}）：疑点 {result.findings:,} 个，"
         f"涉及金额 ¥{result.amount:,.2f}，用时 {result.seconds['total']:.1f} 秒"
     )
     console.print(f"输出：{out / 'suspects.parquet'}、{out / 'suspects.xlsx'}、{out / 'quarantine'}")
@@ -76,9 +82,12 @@ def audit(
         str | None, typer.Option("--memory-limit", help="DuckDB 内存上限，如 4GB")
     ] = None,
     xlsx: Annotated[bool, typer.Option("--xlsx/--no-xlsx", help="是否写出 suspects.xlsx")] = True,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """对国家格式的数据目录运行智能审核，输出疑点（suspects.parquet / suspects.xlsx）。"""
     selected = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
+    chosen = engine_choice(engine, spark_master)
     with user_errors():
         audit_folder(
             input_dir,
@@ -89,6 +98,8 @@ def audit(
             threads=threads,
             memory_limit=memory_limit,
             write_xlsx=xlsx,
+            engine=chosen,
+            spark_master=spark_master,
         )
 
 

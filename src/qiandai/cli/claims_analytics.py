@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from qiandai.cli.common import console, user_errors
+from qiandai.cli.engine_options import EngineOpt, SparkMasterOpt, engine_choice
 
 app = typer.Typer(no_args_is_help=True)
 model_app = typer.Typer(no_args_is_help=True, help="风险模型：训练、评分、评估（LightGBM）")
@@ -49,18 +50,23 @@ def indicators(
     min_peers: Annotated[int, typer.Option("--min-peers", help="同组最少机构数，不足时逐级放宽")] = 5,
     top: Annotated[int, typer.Option("--top", help="终端显示前几名")] = 10,
     xlsx: Annotated[bool, typer.Option("--xlsx/--no-xlsx", help="是否写出 indicators.xlsx")] = True,
+    engine: EngineOpt = "duckdb",
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """计算机构（及医生）监测指标，按同组（类型、等级、区划）稳健Z值排名，输出 indicators.parquet/xlsx。"""
     from qiandai.claims.indicators import IndicatorParams, run_indicators
     from qiandai.claims.indicators.output import render_top
 
+    chosen = engine_choice(engine, spark_master)
     with user_errors():
         try:
             params = IndicatorParams(period=period, min_peers=min_peers)
         except ValueError as err:
             raise typer.BadParameter(str(err)) from None
         dims = tuple(d.strip() for d in peer_by.split(",") if d.strip())
-        result = run_indicators(input_dir, out, params, peer_by=dims, write_xlsx=xlsx)
+        result = run_indicators(
+            input_dir, out, params, peer_by=dims, write_xlsx=xlsx, engine=chosen, spark_master=spark_master
+        )
     render_top(result, console, top)
     total = sum(result.seconds.values())
     console.print(

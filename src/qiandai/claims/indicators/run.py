@@ -1,11 +1,13 @@
 """The indicator job: ingest a national-format folder, compute, score against peers, write the outputs.
 
 Contract:
-- :func:`compute_indicators` works on a DuckDB-backed Ibis connection that already holds the ingested
-  tables (``mdtrt``, ``fee``, ``diag``, ``setl``) and returns :class:`IndicatorResult` (Arrow tables);
-  it is what the benchmark times and what the risk model reuses.
+- :func:`compute_indicators` works on a batch backend (:class:`qiandai.batch.BatchBackend`, or a
+  DuckDB-backed Ibis connection) that already holds the ingested tables (``mdtrt``, ``fee``, ``diag``,
+  ``setl``) and returns :class:`IndicatorResult` (Arrow tables); it is what the benchmark times and what
+  the risk model reuses. The same expressions run on DuckDB and on Spark (``docs/spark.md``).
 - :func:`run_indicators` owns a connection for the run (temporary files under ``OUT/.tmp``), ingests with
-  :func:`qiandai.claims.ingest.ingest_claims` (quarantine under ``OUT/quarantine``) and writes
+  :func:`qiandai.claims.ingest.ingest_claims` (quarantine under ``OUT/quarantine``), computes on
+  ``engine`` (``duckdb`` or ``spark``: the clean tables are staged to Spark as Parquet) and writes
   ``indicators.parquet`` (long: one row per entity × period × indicator), ``rankings.parquet`` and
   ``indicators.xlsx`` (Chinese headers) into ``OUT``.
 - Doctor-level results need ``FEE_LIST_D.bilg_dr_code``; without it the doctor tables are empty and
@@ -25,6 +27,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qiandai.batch.backend import BatchBackend, as_batch_backend, check_engine, open_backend
 from qiandai.claims.context import build_visit_x
 from qiandai.claims.indicators.base import IndicatorParams, fee_lines, visit_base
 from qiandai.claims.indicators.catalog import DOCTOR, INSTITUTION, for_level
@@ -54,7 +57,7 @@ class IndicatorResult:
 
 
 def compute_indicators(
-    backend: ibis.BaseBackend,
+    backend: ibis.BaseBackend | BatchBackend,
     params: IndicatorParams | None = None,
     *,
     peer_by: Sequence[str] = DEFAULT_PEERS,
@@ -62,36 +65,37 @@ def compute_indicators(
 ) -> IndicatorResult:
     """Compute every indicator at institution and (where possible) doctor level on ``backend``."""
     params = params or IndicatorParams()
+    batch = as_batch_backend(backend)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    mdtrt, fee = backend.table("mdtrt"), backend.table("fee")
-    visit_x = build_visit_x(mdtrt, fee, backend.table("diag"))
+    mdtrt, fee = batch.table("mdtrt"), batch.table("fee")
+    visit_x = build_visit_x(mdtrt, fee, batch.table("diag"))
     lines = fee_lines(fee, params)
-    base = backend.create_table("ind_visit_base", visit_base(visit_x, mdtrt, lines, params), overwrite=True)
+    base = batch.materialize("ind_visit_base", visit_base(visit_x, mdtrt, lines, params))
     seconds["visit_base"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    inst = backend.create_table(
-        "ind_inst_wide", institution_wide(base, backend.table("setl")), overwrite=True
-    )
+    inst = batch.materialize("ind_inst_wide", institution_wide(base, batch.table("setl")))
     inst_ids = [i.id for i in for_level(INSTITUTION)]
     scored = [long_scores(inst, inst_ids, peer_by, params.min_peers)]
-    doctor_lines = int(fee.filter(fee.bilg_dr_code.notnull()).count().to_pyarrow().as_py())
+    with_doctor = fee.filter(fee.bilg_dr_code.notnull())
+    counted = batch.to_arrow(with_doctor.aggregate(n=with_doctor.count()))
+    doctor_lines = int(counted.column("n")[0].as_py() or 0)
     note = None if doctor_lines else NO_DOCTOR_NOTE
     if doctor_lines:
-        doc = backend.create_table("ind_doctor_wide", doctor_wide(base, lines), overwrite=True)
+        doc = batch.materialize("ind_doctor_wide", doctor_wide(base, lines))
         scored.append(long_scores(doc, [i.id for i in for_level(DOCTOR)], doctor_peer_by, params.min_peers))
     seconds["aggregate"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     long = scored[0].union(*scored[1:]) if len(scored) > 1 else scored[0]
-    long_t = backend.create_table("ind_scores", long, overwrite=True)
+    long_t = batch.materialize("ind_scores", long)
     ranks = rankings(long_t, params.top_drivers).order_by(["level", "period_idx", "rank"])
     long_sorted = long_t.order_by(["level", "period_idx", "fixmedins_code", "entity_id", "indicator_code"])
     result = IndicatorResult(
-        scores=backend.to_pyarrow(long_sorted),
-        rankings=backend.to_pyarrow(ranks),
-        institution_wide=backend.to_pyarrow(inst.order_by(["fixmedins_code", "period_idx"])),
+        scores=batch.to_arrow(long_sorted),
+        rankings=batch.to_arrow(ranks),
+        institution_wide=batch.to_arrow(inst.order_by(["fixmedins_code", "period_idx"])),
         params=params,
         doctor_note=note,
     )
@@ -125,20 +129,35 @@ def run_indicators(
     threads: int | None = None,
     memory_limit: str | None = None,
     write_xlsx: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> IndicatorResult:
-    """Ingest ``input_dir``, compute the indicators and write them to ``out_dir`` (see module docstring)."""
+    """Ingest ``input_dir``, compute the indicators on ``engine`` and write them to ``out_dir`` (see the
+    module docstring); ``spark_master`` as in :func:`qiandai.batch.backend.open_backend`."""
     from qiandai.claims.indicators.output import write_outputs
 
+    engine = check_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     con = connect(out_dir, threads, memory_limit)
+    batch: BatchBackend | None = None
     try:
         t0 = time.perf_counter()
         report = ingest_claims(input_dir, con, quarantine_dir=out_dir / "quarantine")
         ingest_s = time.perf_counter() - t0
-        result = compute_indicators(ibis.duckdb.from_connection(con), params, peer_by=peer_by)
-        result.seconds = {"ingest": ingest_s, **result.seconds}
+        t0 = time.perf_counter()
+        batch = open_backend(
+            engine, workdir=out_dir / ".tmp" / "spark", master=spark_master, duckdb_connection=con
+        )
+        staged: dict[str, float] = {}
+        if batch.engine != "duckdb":
+            batch.adopt_duckdb_tables(con, ["mdtrt", "fee", "diag", "setl"])
+            staged["stage"] = time.perf_counter() - t0
+        result = compute_indicators(batch, params, peer_by=peer_by)
+        result.seconds = {"ingest": ingest_s, **staged, **result.seconds}
         result.ingest = report
     finally:
+        if batch is not None:
+            batch.close()
         con.close()
         shutil.rmtree(out_dir / ".tmp", ignore_errors=True)
     t0 = time.perf_counter()

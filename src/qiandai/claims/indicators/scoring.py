@@ -11,6 +11,8 @@ Contract:
   when that is 0 too, every value equals the median and z = 0. A NULL value has a NULL z and no rank.
 - :func:`rankings` ranks the entities of each level and period by the risk score = Σ min(max(z, 0), 10)
   over their indicators, and names the ``top_drivers`` indicators with the largest positive z.
+- Ranks and drivers order by values rounded to 9 decimals, so floating-point noise (summation order
+  differs between DuckDB and Spark) never reorders ties: the tie-breakers (code, entity) decide.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ PEER_DIMENSIONS = {"type": "inst_type", "level": "tier", "region": "region", "de
 Z_CAP = 10.0
 HIGH_Z = 3.5
 _GROUP = ["level", "period_idx", "indicator", "peer_group"]
+
+
+def _order_key(value: ir.FloatingValue) -> ir.FloatingValue:
+    """A float rounded to 9 decimals for ranking: values equal in exact arithmetic but apart in the last
+    bits (engines sum floats in different orders) tie, and the tie-breakers decide, on every engine."""
+    return value.round(9)
 
 
 def _catalog_table() -> ir.Table:
@@ -86,7 +94,7 @@ def long_scores(
         (t.peer_meanad > 0, (x - med_x) / (1.253314 * t.peer_meanad)),
         else_=ibis.literal(0.0),
     )
-    w = ibis.window(group_by=_GROUP, order_by=[ibis.desc(t.value)])
+    w = ibis.window(group_by=_GROUP, order_by=[ibis.desc(_order_key(t.value))])
     t = t.mutate(
         robust_z=z,
         peer_rank=ibis.cases((x.notnull(), ibis.rank().over(w) + 1), else_=ibis.null("int64")),
@@ -128,7 +136,7 @@ def rankings(scored: ir.Table, top_drivers: int) -> ir.Table:
         indicators_high=s.count(where=s.robust_z >= HIGH_Z),
     )
     pos = s.filter(s.robust_z > 0)
-    w = ibis.window(group_by=ent, order_by=[ibis.desc(pos.robust_z), pos.indicator])
+    w = ibis.window(group_by=ent, order_by=[ibis.desc(_order_key(pos.robust_z)), pos.indicator])
     pos = pos.mutate(rn=ibis.row_number().over(w))
     pos = pos.filter(pos.rn < top_drivers)
     text = pos.indicator_name + "（Z=" + pos.robust_z.round(2).cast("string") + "）"
@@ -138,6 +146,7 @@ def rankings(scored: ir.Table, top_drivers: int) -> ir.Table:
     d = drivers.rename(**{f"d_{k}": k for k in ent})
     r = score.left_join(d, [score[k] == d[f"d_{k}"] for k in ent]).drop(*[f"d_{k}" for k in ent])
     wr = ibis.window(
-        group_by=["level", "period_idx"], order_by=[ibis.desc(r.risk_score), r.fixmedins_code, r.entity_id]
+        group_by=["level", "period_idx"],
+        order_by=[ibis.desc(_order_key(r.risk_score)), r.fixmedins_code, r.entity_id],
     )
     return r.mutate(rank=ibis.row_number().over(wr) + 1)

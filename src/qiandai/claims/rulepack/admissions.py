@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, money_text, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, money_text, sorted_collect, text
 from qiandai.claims.rulepack.stays import exempt_diagnosis
 from qiandai.rules.model import RuleDefinition
 
@@ -29,7 +29,7 @@ def frequent_admission(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = ctx.fee.select("mdtrt_id", "bkkp_sn")
     lines = hits.left_join(f, "mdtrt_id")
     g = lines.group_by(["mdtrt_id", "year", "seq", "total", "total_fee", "begn_day"]).aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn)
+        fee_ids=sorted_collect(lines.bkkp_sn)
     )
     evidence = (
         "参保人"
@@ -72,7 +72,7 @@ def low_standard_admission(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     lines = f.select(l_id="mdtrt_id", bkkp_sn="bkkp_sn")
     j = v.inner_join(lines, v.mdtrt_id == lines.l_id)
     g = j.group_by(["mdtrt_id", "begn_day", "end_day", "total_fee"]).aggregate(
-        fee_ids=j.bkkp_sn.collect(order_by=j.bkkp_sn), n_lines=j.count()
+        fee_ids=sorted_collect(j.bkkp_sn), n_lines=j.count()
     )
     evidence = (
         "住院"

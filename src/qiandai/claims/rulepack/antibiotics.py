@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_number, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, sorted_collect, text
 from qiandai.claims.rulepack.indications import in_ranges, visit_diagnoses
 from qiandai.rules.model import RuleDefinition
 
@@ -36,7 +36,7 @@ def antibiotic_grade(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         grade=f.grade.max(),
         note=f.note.max(),
         min_tier=f.min_tier.max(),
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.amount.sum(),
         first_day=f.fee_day.min(),
     )
@@ -86,7 +86,7 @@ def perioperative_antibiotic(ctx: AuditContext, rule: RuleDefinition) -> ir.Tabl
     f = f.anti_join(infected, f.mdtrt_id == infected.i_visit)
     g = f.group_by(["mdtrt_id", "op_day"]).aggregate(
         name=f.item_name.min(),
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.amount.sum(),
         first_day=f.fee_day.min(),
         last_day=f.fee_day.max(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from qiandai.claims.context import EPOCH, MONEY, AuditContext
@@ -47,6 +48,18 @@ def emit(
     )
 
 
+def sorted_collect(value: ir.Column, *, distinct: bool = False) -> ir.ArrayValue:
+    """The group's non-NULL values of ``value`` as an ascending array (optionally without repeats).
+
+    The portable form of ``value.collect(order_by=value)``: Spark has no order-sensitive aggregate, so
+    the values are collected and the array sorted, which gives the same array on every engine. A group
+    without any non-NULL value gives NULL on every engine (DuckDB's ``list`` does; Spark's
+    ``collect_list`` would give ``[]``).
+    """
+    values = value.collect(distinct=distinct).sort()
+    return ibis.cases((value.count() > 0, values), else_=ibis.null(dt.Array(value.type())))
+
+
 def group_lines(t: ir.Table, keys: Sequence[str], **more: ir.Value) -> ir.Table:
     """Group fee lines by ``keys`` into the usual finding columns.
 
@@ -54,7 +67,7 @@ def group_lines(t: ir.Table, keys: Sequence[str], **more: ir.Value) -> ir.Table:
     earliest fee day), plus any extra aggregations in ``more``.
     """
     return t.group_by(list(keys)).aggregate(
-        fee_ids=t.bkkp_sn.collect(order_by=t.bkkp_sn),
+        fee_ids=sorted_collect(t.bkkp_sn),
         amount=t.amount.sum(),
         first_day=t.fee_day.min(),
         **more,

@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -27,7 +27,7 @@ def frequent_visits(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = ctx.fee.select("mdtrt_id", "bkkp_sn")
     lines = hits.left_join(f, "mdtrt_id")
     g = lines.group_by(["mdtrt_id", "month", "seq", "total", "total_fee", "begn_day"]).aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn)
+        fee_ids=sorted_collect(lines.bkkp_sn)
     )
     evidence = (
         "参保人"

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from qiandai.claims.checkins.presence import checkin_days, judged_days, stay_checkins
 from qiandai.claims.context import AuditContext, day_number, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -31,9 +31,7 @@ def checkin_absence(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = ctx.fee.select(f_id="mdtrt_id", f_day="fee_day", bkkp_sn="bkkp_sn", amount="amount")
     missing = d.select(m_id="mdtrt_id", m_day="fee_day")
     lines = f.inner_join(missing, [f.f_id == missing.m_id, f.f_day == missing.m_day])
-    money = lines.group_by("f_id").aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn), amount=lines.amount.sum()
-    )
+    money = lines.group_by("f_id").aggregate(fee_ids=sorted_collect(lines.bkkp_sn), amount=lines.amount.sum())
     g = per_stay.inner_join(money, per_stay.mdtrt_id == money.f_id)
     inst = ctx.visits.select(i_id="mdtrt_id", inst="fixmedins_code")
     g = g.inner_join(inst, g.mdtrt_id == inst.i_id)

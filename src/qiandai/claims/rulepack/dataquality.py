@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_number
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, money_text, text
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, money_text, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 # ICD-10 (national clinical version): a letter, two digits, optionally '.' and up to 8 more characters.
@@ -34,7 +34,7 @@ def fee_amount_mismatch(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.mutate(diff=diff, fee_day=day_number(f.fee_ocur_time.date()), iname=_item_name(f))
     f = f.filter(f.diff > tolerance)
     g = f.group_by("mdtrt_id").aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.diff.sum(),
         first_day=f.fee_day.min(),
         first_name=f.iname.min(),
@@ -108,7 +108,7 @@ def late_upload(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.mutate(delay=delay, fee_day=day_number(f.fee_ocur_time.date()))
     f = f.filter(f.delay > max_hours * 3600)
     g = f.group_by("mdtrt_id").aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.det_item_fee_sumamt.sum(),
         first_day=f.fee_day.min(),
         longest=f.delay.max(),
@@ -140,7 +140,7 @@ def diagnosis_code_invalid(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     m = m.filter(m.dscg_maindiag_code.notnull()).select("mdtrt_id", code=m.dscg_maindiag_code)
     both = d.union(m)
     bad = both.filter(~both.code.re_search(ICD10_PATTERN))
-    bad = bad.group_by("mdtrt_id").aggregate(codes=bad.code.collect(order_by=bad.code, distinct=True))
+    bad = bad.group_by("mdtrt_id").aggregate(codes=sorted_collect(bad.code, distinct=True))
     v = ctx.visits.select("mdtrt_id", "begn_day")
     g = bad.inner_join(v, "mdtrt_id")
     evidence = "诊断编码 " + g.codes.join("、") + " 不符合ICD-10编码格式（疾病诊断编码异常）"
@@ -166,7 +166,7 @@ def operation_code_invalid(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     outside = j.oprn_oprt_date.notnull() & ((day < j.begn_day) | (j.end_day.notnull() & (day > j.end_day)))
     j = j.mutate(malformed=malformed, outside=outside).filter(lambda t: t.malformed | t.outside)
     g = j.group_by(["mdtrt_id", "begn_day"]).aggregate(
-        codes=j.oprn_oprt_code.collect(order_by=j.oprn_oprt_code, distinct=True),
+        codes=sorted_collect(j.oprn_oprt_code, distinct=True),
         malformed=j.malformed.any(),
         outside=j.outside.any(),
     )

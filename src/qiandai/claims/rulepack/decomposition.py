@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pyarrow.compute as pc
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, sorted_collect
 from qiandai.rules.model import RuleDefinition
 
 
@@ -63,8 +63,8 @@ def decomposed_charge(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     g = j.group_by(["mdtrt_id", "fee_day", "row_id"]).aggregate(
         main_name=j.main_name.max(),
         domain=j.domain.max(),
-        items=j.item_name.collect(order_by=j.item_name, distinct=True),
-        fee_ids=j.bkkp_sn.collect(order_by=j.bkkp_sn, distinct=True),
+        items=sorted_collect(j.item_name, distinct=True),
+        fee_ids=sorted_collect(j.bkkp_sn, distinct=True),
         amount=j.amount.sum(),
     )
     evidence = (

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, age_years, day_to_date_text
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, sorted_collect, text
 from qiandai.claims.rulepack.decomposition import prefix_join
 from qiandai.claims.rulepack.indications import in_ranges, visit_diagnoses
 from qiandai.domain.errors import RuleDefinitionError
@@ -60,14 +60,10 @@ def _missing_indication_hits(ctx: AuditContext, m: ir.Table) -> ir.Table:
     used = m.select(u_visit="mdtrt_id", u_prefix="prefix", lo="icd10_from", hi="icd10_to").distinct()
     j = used.inner_join(dx, used.u_visit == dx.mdtrt_id)
     fitting = j.filter(in_ranges(j.code, j.lo, j.hi)).select("u_visit", "u_prefix").distinct()
-    codes = (
-        dx.group_by("mdtrt_id").aggregate(codes=dx.code.collect(order_by=dx.code)).rename(d_visit="mdtrt_id")
-    )
+    codes = dx.group_by("mdtrt_id").aggregate(codes=sorted_collect(dx.code)).rename(d_visit="mdtrt_id")
     span = m.icd10_from + ibis.cases((m.icd10_to != m.icd10_from, "–" + m.icd10_to), else_="")
     spans = m.mutate(span=span).select(s_prefix="prefix", span="span").distinct()
-    spans = spans.group_by("s_prefix").aggregate(
-        ranges=spans.span.collect(order_by=spans.span, distinct=True).join("、")
-    )
+    spans = spans.group_by("s_prefix").aggregate(ranges=sorted_collect(spans.span, distinct=True).join("、"))
     h = m.anti_join(fitting, [m.mdtrt_id == fitting.u_visit, m.prefix == fitting.u_prefix])
     h = h.inner_join(codes, h.mdtrt_id == codes.d_visit)
     h = h.inner_join(spans, h.prefix == spans.s_prefix)
@@ -111,7 +107,7 @@ def drug_safety(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         hits = _age_hits(m).union(_forbidden_diagnosis_hits(ctx, m))
     once = hits.select("mdtrt_id", "prefix", "bkkp_sn", "amount").distinct()
     money = once.group_by(["mdtrt_id", "prefix"]).aggregate(
-        fee_ids=once.bkkp_sn.collect(order_by=once.bkkp_sn), amount=once.amount.sum()
+        fee_ids=sorted_collect(once.bkkp_sn), amount=once.amount.sum()
     )
     money = money.rename(a_visit="mdtrt_id", a_prefix="prefix")
     g = hits.group_by(["mdtrt_id", "prefix"]).aggregate(
@@ -165,8 +161,8 @@ def drug_interaction(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         class_b=u.class_b.max(),
         level=u.level.max(),
         note=u.note.max(),
-        names=u.item_name.collect(order_by=u.item_name, distinct=True),
-        fee_ids=u.bkkp_sn.collect(order_by=u.bkkp_sn, distinct=True),
+        names=sorted_collect(u.item_name, distinct=True),
+        fee_ids=sorted_collect(u.bkkp_sn, distinct=True),
         amount=u.amount.sum(where=u.side == 1),
     )
     g = g.filter(g.sides == 2)

@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_number, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -26,8 +26,8 @@ def excluded_item(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = f.inner_join(kb, f.item_code == kb.code)
     g = f.group_by("mdtrt_id").aggregate(
         kp_id=f.kp_id.min(),
-        names=f.name.collect(order_by=f.name, distinct=True),
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        names=sorted_collect(f.name, distinct=True),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.amount.sum(),
         first_day=f.fee_day.min(),
     )
@@ -87,8 +87,8 @@ def single_use_prescription(ctx: AuditContext, rule: RuleDefinition) -> ir.Table
         n_lines=f.count(),
         n_listed=f.l_code.count(),
         kp_id=f.l_kp.min(),
-        names=f.l_name.collect(order_by=f.l_name, distinct=True),
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        names=sorted_collect(f.l_name, distinct=True),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.amount.sum(),
         first_day=f.fee_day.min(),
     )

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -49,7 +49,7 @@ def indication_diagnosis(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     j = used.inner_join(dx, used.u_visit == dx.mdtrt_id)
     j = j.inner_join(ranges, j.u_kp == ranges.kp_id)
     fitting = j.filter(in_ranges(j.code, j.icd10_from, j.icd10_to)).select("u_visit", "u_kp").distinct()
-    codes = dx.group_by("mdtrt_id").aggregate(codes=dx.code.collect(order_by=dx.code))
+    codes = dx.group_by("mdtrt_id").aggregate(codes=sorted_collect(dx.code))
     codes = codes.rename(d_visit="mdtrt_id")
     f = f.anti_join(fitting, [f.mdtrt_id == fitting.u_visit, f.kp_id == fitting.u_kp])
     f = f.inner_join(codes, f.mdtrt_id == codes.d_visit)
@@ -93,8 +93,8 @@ def duplicate_drug_class(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     g = j.group_by(["mdtrt_id", "fee_day", "prefix"]).aggregate(
         class_name=j["name"].max(),
         n_sub=j.substance.nunique(),
-        items=j.item_name.collect(order_by=j.item_name, distinct=True),
-        fee_ids=j.bkkp_sn.collect(order_by=j.bkkp_sn),
+        items=sorted_collect(j.item_name, distinct=True),
+        fee_ids=sorted_collect(j.bkkp_sn),
         amount=j.amount.sum(where=j.sub_rank > 0),
     )
     g = g.filter(g.n_sub >= 2)

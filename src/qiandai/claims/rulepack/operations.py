@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, sorted_collect
 from qiandai.rules.model import RuleDefinition
 
 _GENDER = {"1": "男", "2": "女"}
@@ -35,7 +35,7 @@ def operation_gender(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     j = o.inner_join(v, "mdtrt_id")
     j = j.filter(j.p_gender.isin(("1", "2")) & (j.p_gender != j.gender))
     g = j.group_by(["mdtrt_id", "p_gender", "begn_day"]).aggregate(
-        codes=j.code.collect(order_by=j.code, distinct=True), limit=j.gender.max(), note=j.note.max()
+        codes=sorted_collect(j.code, distinct=True), limit=j.gender.max(), note=j.note.max()
     )
     evidence = (
         "手术操作 "
@@ -63,7 +63,8 @@ def operation_diagnosis(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """An operation whose category requires a diagnosis context (``diag_prefixes``) that none of the
     visit's diagnoses (diagnosis list or dscg_maindiag_code) has."""
     o = _operations(ctx, rule).filter(lambda t: t.diag_prefixes.notnull())
-    o = o.mutate(prefix=o.diag_prefixes.split("|").unnest())
+    # re_split, not split("|"): Spark's split() takes a regular expression, DuckDB's a literal.
+    o = o.mutate(prefix=o.diag_prefixes.re_split(r"\|").unnest())
     d = ctx.diag.select("mdtrt_id", dcode=ctx.diag.diag_code.upper())
     m = ctx.visits.filter(ctx.visits.diag_code.notnull()).select("mdtrt_id", dcode=ctx.visits.diag_code)
     dx = d.union(m).rename(d_id="mdtrt_id")
@@ -73,7 +74,7 @@ def operation_diagnosis(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     v = ctx.visits.select("mdtrt_id", "begn_day")
     j = o.inner_join(v, "mdtrt_id")
     g = j.group_by(["mdtrt_id", "begn_day"]).aggregate(
-        codes=j.code.collect(order_by=j.code, distinct=True), note=j.note.max()
+        codes=sorted_collect(j.code, distinct=True), note=j.note.max()
     )
     evidence = "手术操作 " + g.codes.join("、") + "（" + g.note + "），但本次就诊无相应诊断"
     return emit(

@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import EPOCH, AuditContext, age_days, age_years
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, text
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -141,7 +141,7 @@ def diagnosis_gender(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     j = j.inner_join(rules, [j.category >= rules.category_from, j.category <= rules.category_to])
     j = j.filter(j.gender != j.gender_right)
     g = j.group_by(["mdtrt_id", "gender", "begn_day"]).aggregate(
-        codes=j.code.collect(order_by=j.code, distinct=True),
+        codes=sorted_collect(j.code, distinct=True),
         limit_gender=j.gender_right.max(),
         note=j.note.max(),
     )
@@ -185,7 +185,7 @@ def diagnosis_age(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     )
     j = j.filter(outside)
     g = j.group_by(["mdtrt_id", "begn_day", "age"]).aggregate(
-        codes=j.code.collect(order_by=j.code, distinct=True),
+        codes=sorted_collect(j.code, distinct=True),
         note=j.note.max(),
     )
     evidence = "诊断 " + g.codes.join("、") + "（" + g.note + "）与参保人年龄（" + text(g.age) + "岁）不符"

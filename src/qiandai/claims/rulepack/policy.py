@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, money_text, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, group_lines, money_text, sorted_collect, text
 from qiandai.claims.schema import MATERNITY_INSUTYPES, WORK_INJURY_INSUTYPES
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
@@ -102,7 +102,7 @@ def price_over_ceiling(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     """
     f = ctx.fee.filter((ctx.fee.pric_uplmt_amt > 0) & (ctx.fee.pric > ctx.fee.pric_uplmt_amt))
     g = f.group_by(["mdtrt_id", "item_code", "item_name"]).aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=((f.pric - f.pric_uplmt_amt) * f.cnt).sum(),
         first_day=f.fee_day.min(),
         top_price=f.pric.max(),

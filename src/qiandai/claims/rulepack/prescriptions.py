@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_number
-from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, text
+from qiandai.claims.rulepack.base import NO_KP, TEMPLATES, emit, sorted_collect, text
 from qiandai.claims.schema import INPATIENT_MED_TYPES
 from qiandai.rules.model import RuleDefinition
 
@@ -36,7 +36,7 @@ def supply_days_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     max_days = int(rule.param("max_days", 30))
     f = _drug_lines_outside_stays(ctx).filter(lambda t: t.prd_days > max_days)
     g = f.group_by("mdtrt_id").aggregate(
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         amount=f.det_item_fee_sumamt.sum(),
         first_day=f.fee_day.min(),
         first_name=f.iname.min(),
@@ -82,7 +82,7 @@ def drug_kinds_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     per_rx = per_rx.filter(per_rx.kinds > max_kinds)
     lines = per_rx.inner_join(f, ["mdtrt_id", "rx_drord_no"])
     g = lines.group_by(["mdtrt_id", "rx_drord_no", "kinds", "excess"]).aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn), first_day=lines.fee_day.min()
+        fee_ids=sorted_collect(lines.bkkp_sn), first_day=lines.fee_day.min()
     )
     evidence = "处方 " + g.rx_drord_no + " 开具药品" + text(g.kinds) + f"种，超过每张处方{max_kinds}种"
     return emit(

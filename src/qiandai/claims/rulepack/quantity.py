@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, group_lines, sorted_collect, text
 from qiandai.domain.errors import RuleDefinitionError
 from qiandai.rules.model import RuleDefinition
 
@@ -22,7 +22,7 @@ def daily_quantity_limit(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     f = ctx.fee.inner_join(kb, ctx.fee.item_code == kb.code)
     g = f.group_by(["mdtrt_id", "kp_id", "name", "unit", "max_count", "fee_day"]).aggregate(
         total=f.cnt.sum(),
-        fee_ids=f.bkkp_sn.collect(order_by=f.bkkp_sn),
+        fee_ids=sorted_collect(f.bkkp_sn),
         top_price=f.pric.max(),
     )
     g = g.filter(g.total > g.max_count)

@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, text
+from qiandai.claims.rulepack.base import NO_FEE_IDS, NO_KP, TEMPLATES, emit, group_lines, sorted_collect, text
 from qiandai.rules.model import RuleDefinition
 
 
@@ -149,7 +149,7 @@ def concurrent_stays(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     g = lines.group_by(
         ["mdtrt_id", "begn_day", "end_day", "o_id", "o_inst_name", "o_begn", "o_end", "ov_from", "ov_to"]
     ).aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn),
+        fee_ids=sorted_collect(lines.bkkp_sn),
         amount=lines.amount.sum().fill_null(0),
     )
     g = g.mutate(rank=ibis.row_number().over(group_by="mdtrt_id", order_by=[g.o_begn, g.o_id])).filter(
@@ -209,7 +209,7 @@ def phantom_bed(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
     runs = runs.filter(runs.length >= min_days)
     lines = runs.inner_join(f, [runs.mdtrt_id == f.mdtrt_id, f.fee_day >= runs.start, f.fee_day <= runs.end])
     g = lines.group_by(["mdtrt_id", "run", "start", "end", "length"]).aggregate(
-        fee_ids=lines.bkkp_sn.collect(order_by=lines.bkkp_sn),
+        fee_ids=sorted_collect(lines.bkkp_sn),
         amount=lines.amount.sum(),
     )
     evidence = (

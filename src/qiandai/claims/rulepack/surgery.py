@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from qiandai.claims.context import MONEY, AuditContext, day_to_date_text
-from qiandai.claims.rulepack.base import TEMPLATES, emit, money_text
+from qiandai.claims.rulepack.base import TEMPLATES, emit, money_text, sorted_collect
 from qiandai.rules.model import RuleDefinition
 
 TOLERANCE = 0.005
@@ -53,11 +53,14 @@ def surgery_discount(ctx: AuditContext, rule: RuleDefinition) -> ir.Table:
         ],
     )
     j = j.filter((j.op_rank > 0) & (j.pric.cast("float64") > j.rate * j.ceiling + TOLERANCE))
-    j = j.mutate(excess=(j.pric.cast("float64") - j.rate * j.ceiling) * j.cnt.cast("float64"))
+    # Money in exact decimals (a float 551.795 rounds to .79 on DuckDB and .80 on Spark): the discounted
+    # price at 4 decimals, then (price − discounted) × count; rounding to cents happens once, half up.
+    discounted = (j.rate.cast("decimal(9, 4)") * j.pric_uplmt_amt).cast("decimal(18, 4)")
+    j = j.mutate(excess=((j.pric - discounted) * j.cnt).cast("decimal(38, 8)"))
     g = j.group_by(["mdtrt_id", "surgery_group"]).aggregate(
         kp_id=j.kp_id.min(),
         name=j.name.min(),
-        fee_ids=j.bkkp_sn.collect(order_by=j.bkkp_sn),
+        fee_ids=sorted_collect(j.bkkp_sn),
         amount=j.excess.sum(),
         pric=j.pric.max(),
         rate=j.rate.min(),
