@@ -23,30 +23,15 @@ import itertools
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from qiandai.batch.engines import Engine, check_engine
 from qiandai.batch.spark import SparkUnavailableError, default_master, spark_session
-from qiandai.domain.errors import QiandaiError
-
-Engine = Literal["duckdb", "spark"]
-ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
-
-
-class EngineChoiceError(QiandaiError):
-    """An engine name that is not one of :data:`ENGINES`."""
-
-
-def check_engine(engine: str) -> Engine:
-    """Return ``engine`` as an :data:`Engine`, or raise a Chinese error naming the choices."""
-    name = engine.strip().lower()
-    if name not in ENGINES:
-        raise EngineChoiceError(f"未知的计算引擎「{engine}」：可选 {' / '.join(ENGINES)}")
-    return cast(Engine, name)
 
 
 class BatchBackend:

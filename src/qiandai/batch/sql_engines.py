@@ -35,25 +35,16 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from qiandai.batch.engines import check_engine
 from qiandai.batch.spark import spark_session
-from qiandai.domain.errors import InvalidInputError, QiandaiError
+from qiandai.domain.errors import QiandaiError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pyspark.sql import DataFrame, SparkSession
 
-ENGINES = ("duckdb", "spark")
-
 
 class EngineGapError(QiandaiError):
     """A DuckDB construct that has no portable Spark SQL form (the caller must supply a fragment)."""
-
-
-def check_engine(name: str) -> str:
-    """``name`` if it is a known engine, else a Chinese error naming the valid ones."""
-    value = (name or "").strip().lower()
-    if value not in ENGINES:
-        raise InvalidInputError(f"未知的计算引擎：{name}（可选：duckdb、spark）")
-    return value
 
 
 # -- transpiling ------------------------------------------------------------------------------------------

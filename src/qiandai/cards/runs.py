@@ -21,7 +21,8 @@ import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from qiandai.batch.sql_engines import DuckDBEngine, SparkEngine, SqlEngine, check_engine
+from qiandai.batch.engines import check_engine
+from qiandai.batch.sql_engines import DuckDBEngine, SparkEngine, SqlEngine
 from qiandai.cards import source
 from qiandai.cards.models import ScreenedAccountRow, ScreenedNetworkRow, ScreeningRunRow
 from qiandai.cards.screening import FEATURE_COLUMNS, ScreeningParams, ScreeningResult, screen

@@ -28,7 +28,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from qiandai.batch.backend import BatchBackend, check_engine, open_backend
+from qiandai.batch.backend import BatchBackend, open_backend
+from qiandai.batch.engines import check_engine
 from qiandai.claims.context import AuditContext, build_fee_x, build_visit_x
 from qiandai.claims.findings import FINDINGS_SCHEMA, RULE_OUTPUT_COLUMNS
 from qiandai.claims.ingest import IngestReport, ingest_claims

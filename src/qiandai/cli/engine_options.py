@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qiandai.batch.backend import ENGINES
+from qiandai.batch.engines import ENGINES
 
 EngineOpt = Annotated[
     str,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from qiandai.batch.sql_engines import check_engine
+from qiandai.batch.engines import check_engine
 from qiandai.cli.common import console, user_errors
 from qiandai.domain.errors import InvalidInputError
 from qiandai.domain.masking import mask_phone

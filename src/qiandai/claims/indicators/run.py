@@ -27,7 +27,8 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qiandai.batch.backend import BatchBackend, as_batch_backend, check_engine, open_backend
+from qiandai.batch.backend import BatchBackend, as_batch_backend, open_backend
+from qiandai.batch.engines import check_engine
 from qiandai.claims.context import build_visit_x
 from qiandai.claims.indicators.base import IndicatorParams, fee_lines, visit_base
 from qiandai.claims.indicators.catalog import DOCTOR, INSTITUTION, for_level
