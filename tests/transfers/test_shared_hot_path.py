@@ -164,9 +164,9 @@ def test_the_event_loop_path_decides_as_the_thread_path(shared: TransferRuntime)
 
 
 def test_the_event_loop_path_recovers_from_dropped_connections(shared: TransferRuntime) -> None:
-    """A database restart fails only the decision in flight; the next one opens a new connection."""
+    """A database restart costs no decision: the dropped connection (and the idle ones) are discarded
+    and the decision is retried once on a new connection (tests/scaleout/ does it under load)."""
 
-    import psycopg
     from sqlalchemy import text
 
     at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -180,9 +180,9 @@ def test_the_event_loop_path_recovers_from_dropped_connections(shared: TransferR
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
-        with pytest.raises(psycopg.OperationalError):
-            await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))
-        again = await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))  # the bank's retry
-        assert not again["duplicate"] and again["decision"] == "放行"
+        first = await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))
+        assert not first["duplicate"] and first["decision"] == "放行"
+        again = await shared.decide_async(tx(transfer_id="R-2", occurred_at=at))  # a bank's retry
+        assert again["duplicate"] and again["decision"] == "放行"
 
     run_in_fresh_loop(run())

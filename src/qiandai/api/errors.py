@@ -7,13 +7,20 @@ Chinese message per field.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from qiandai.domain import errors
+
+_log = logging.getLogger(__name__)
+#: Errors that mean "the database cannot be reached right now" (restart, failover, refused connection).
+DATABASE_DOWN: tuple[type[Exception], ...] = (psycopg.OperationalError, sqlalchemy.exc.OperationalError)
 
 # Most specific first: the first class in this list that the error is an instance of decides.
 STATUS_BY_ERROR: list[tuple[type[errors.QiandaiError], int]] = [
@@ -75,8 +82,26 @@ def _field_message(error: dict[str, Any]) -> str:
     return _TYPE_MESSAGES.get(str(error.get("type")), message)
 
 
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with a Chinese message for a request that failed because the database is unreachable (the
+    shared decision state retries once on a fresh connection before it gets here). Nothing was
+    changed, or the change is found again by its id: the caller retries with the same transfer_id /
+    instruction_id. Only the error's type is logged (SQLAlchemy's text carries the parameters)."""
+    _log.warning("database unavailable (%s): %s answered 503", type(exc).__name__, request.url.path)
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": "1"},
+        content={
+            "error": "DatabaseUnavailable",
+            "message": "数据库暂时不可用，本次请求未完成，请稍后用同一编号重试（不会重复处理）",
+        },
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the translation of domain errors and validation errors on ``app``."""
+    """Register the translation of domain errors, validation errors and database outages on ``app``."""
+    for error in DATABASE_DOWN:
+        app.add_exception_handler(error, database_unavailable)
 
     @app.exception_handler(errors.QiandaiError)
     async def _domain_error(request: Request, exc: errors.QiandaiError) -> JSONResponse:

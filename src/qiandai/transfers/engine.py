@@ -111,7 +111,9 @@ class DecisionEngine:
             if decision.rank < Decision.VERIFY.rank:
                 decision = Decision.VERIFY
             reasons = [*reasons, SECOND_CONFIRMATION, *page.confirm]
-        held = self._holds(transfer, at, holds or self.holds)
+        # ``is not None``: an empty index read from the shared state (no active hold in the database)
+        # must not fall back to this worker's memory, which may still hold one released elsewhere
+        held = self._holds(transfer, at, holds if holds is not None else self.holds)
         if held:
             x["_held"] = True  # back-tests honour the hold as the live engine did
             decision = Decision.BLOCK

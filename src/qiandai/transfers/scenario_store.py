@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qiandai.domain.errors import RuleSetVersionError
@@ -25,8 +26,15 @@ from qiandai.transfers.scenario import (
 
 
 def ensure_default(session: Session) -> None:
-    if not scenario_rows(session, DEFAULT_SCENARIO):
-        _insert(session, default_version())
+    """Store the default scenario's first version unless the scenario exists. Safe when several
+    workers start together on a fresh database: the loser of the insert race keeps the winner's row."""
+    if scenario_rows(session, DEFAULT_SCENARIO):
+        return
+    try:
+        with session.begin_nested():  # a savepoint: a duplicate key rolls back only this insert
+            _insert(session, default_version())
+    except IntegrityError:
+        pass  # another process stored it between our look and our insert
 
 
 def _insert(session: Session, version: ScenarioVersion, shadow: bool = False) -> None:

@@ -34,6 +34,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qiandai.transfers import repository, warning_service
@@ -45,37 +46,36 @@ from qiandai.transfers.warnings import SlaPolicy, draft_from_decision
 
 FEATURES_SQL = text(
     f"""
-WITH o AS (SELECT ts, amount_cny, payee_account, passed, first_time_payee FROM tx_decision
-           WHERE payer_account = :payer AND ts > :t - {HISTORY} AND ts <= :t),
-     i AS (SELECT ts, amount_cny, payer_account FROM tx_decision
-           WHERE payee_account = :payee AND ts > :t - {DAY} AND ts <= :t),
-     m AS (SELECT ts, amount_cny, passed FROM tx_decision
-           WHERE payee_account = :payer AND ts > :t - {DAY} AND ts <= :t),
-     d AS (SELECT ts, payer_account FROM tx_decision
-           WHERE device_id = :device AND ts > :t - {DAY} AND ts <= :t),
-     p AS (SELECT payer_account FROM tx_decision WHERE ip = :ip AND ts > :t - {DAY} AND ts <= :t)
-SELECT
-  (SELECT count(*) FROM o) AS has_out,
-  (SELECT count(*) FROM o WHERE ts > :t - {MIN10}) AS payer_out_count_10m,
-  (SELECT count(*) FROM o WHERE ts > :t - {HOUR}) AS payer_out_count_1h,
-  (SELECT count(*) FROM o WHERE ts > :t - {DAY}) AS payer_out_count_24h,
-  (SELECT coalesce(sum(amount_cny), 0) FROM o WHERE ts > :t - {DAY}) AS payer_out_sum_24h,
-  (SELECT count(*) FROM o WHERE ts > :t - {DAY} AND amount_cny <= {SMALL_AMOUNT}) AS payer_small_count_24h,
-  (SELECT count(DISTINCT payee_account) FROM o WHERE ts > :t - {DAY}) AS payer_distinct_payees_24h,
-  (SELECT count(*) FROM o WHERE ts > :t - {DAY} AND first_time_payee) AS payer_new_payees_24h,
-  (SELECT count(*) FROM o WHERE passed) AS payer_history_count_30d,
-  (SELECT max(amount_cny) FROM o WHERE passed) AS payer_max_amount_30d,
-  (SELECT avg(amount_cny) FROM o WHERE passed) AS payer_avg_amount_30d,
-  (SELECT count(*) FROM i WHERE ts > :t - {HOUR}) AS payee_in_count_1h,
-  (SELECT count(*) FROM i) AS payee_in_count_24h,
-  (SELECT coalesce(sum(amount_cny), 0) FROM i) AS payee_in_sum_24h,
-  (SELECT count(DISTINCT payer_account) FROM i WHERE ts > :t - {HOUR}) AS payee_distinct_payers_1h,
-  (SELECT count(DISTINCT payer_account) FROM i) AS payee_distinct_payers_24h,
-  (SELECT coalesce(sum(amount_cny), 0) FROM m WHERE passed AND ts > :t - {MIN30}) AS payer_in_sum_30m,
-  (SELECT count(*) FROM m) AS payer_in_count_24h,
-  (SELECT count(DISTINCT payer_account) FROM d) AS device_distinct_payers_24h,
-  (SELECT count(*) FROM d WHERE ts > :t - {HOUR}) AS device_out_count_1h,
-  (SELECT count(DISTINCT payer_account) FROM p) AS ip_distinct_payers_24h,
+WITH o AS (SELECT
+    count(*) FILTER (WHERE ts > :t - {MIN10}) AS payer_out_count_10m,
+    count(*) FILTER (WHERE ts > :t - {HOUR}) AS payer_out_count_1h,
+    count(*) FILTER (WHERE ts > :t - {DAY}) AS payer_out_count_24h,
+    coalesce(sum(amount_cny) FILTER (WHERE ts > :t - {DAY}), 0) AS payer_out_sum_24h,
+    count(*) FILTER (WHERE ts > :t - {DAY} AND amount_cny <= {SMALL_AMOUNT}) AS payer_small_count_24h,
+    count(DISTINCT payee_account) FILTER (WHERE ts > :t - {DAY}) AS payer_distinct_payees_24h,
+    count(*) FILTER (WHERE ts > :t - {DAY} AND first_time_payee) AS payer_new_payees_24h,
+    count(*) FILTER (WHERE passed) AS payer_history_count_30d,
+    max(amount_cny) FILTER (WHERE passed) AS payer_max_amount_30d,
+    avg(amount_cny) FILTER (WHERE passed) AS payer_avg_amount_30d
+  FROM tx_decision WHERE payer_account = :payer AND ts > :t - {HISTORY} AND ts <= :t),
+     i AS (SELECT
+    count(*) FILTER (WHERE ts > :t - {HOUR}) AS payee_in_count_1h,
+    count(*) AS payee_in_count_24h,
+    coalesce(sum(amount_cny), 0) AS payee_in_sum_24h,
+    count(DISTINCT payer_account) FILTER (WHERE ts > :t - {HOUR}) AS payee_distinct_payers_1h,
+    count(DISTINCT payer_account) AS payee_distinct_payers_24h
+  FROM tx_decision WHERE payee_account = :payee AND ts > :t - {DAY} AND ts <= :t),
+     m AS (SELECT
+    coalesce(sum(amount_cny) FILTER (WHERE passed AND ts > :t - {MIN30}), 0) AS payer_in_sum_30m,
+    count(*) AS payer_in_count_24h
+  FROM tx_decision WHERE payee_account = :payer AND ts > :t - {DAY} AND ts <= :t),
+     d AS (SELECT
+    count(DISTINCT payer_account) AS device_distinct_payers_24h,
+    count(*) FILTER (WHERE ts > :t - {HOUR}) AS device_out_count_1h
+  FROM tx_decision WHERE device_id = :device AND ts > :t - {DAY} AND ts <= :t),
+     p AS (SELECT count(DISTINCT payer_account) AS ip_distinct_payers_24h
+  FROM tx_decision WHERE ip = :ip AND ts > :t - {DAY} AND ts <= :t)
+SELECT o.*, i.*, m.*, d.*, p.*,
   EXISTS (SELECT 1 FROM tx_decision WHERE payer_account = :payer AND payee_account = :payee AND passed)
     AS known_payee,
   EXISTS (SELECT 1 FROM tx_decision WHERE payer_account = :payer AND device_id IS NOT NULL) AS has_device,
@@ -85,6 +85,7 @@ SELECT
   (SELECT json_agg(json_build_array(id, kind, account, CAST(amount AS text), document_ref, issuing_unit,
                                     extract(epoch FROM ends_at)))
    FROM tx_hold WHERE account IN (:payer, :payee) AND status = 'active') AS holds
+FROM o, i, m, d, p
 """
 )
 LOCK_SQL = text(
@@ -183,9 +184,36 @@ class SharedDecider:
         self._insert_sql = str(INSERT.compile(dialect=dialect, column_keys=[c.name for c in columns]))
         self._binds = [(c.name, c.type._cached_bind_processor(dialect)) for c in columns]
         conninfo = self.engine_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._async_pool = _AsyncPool(conninfo, self.engine_db.pool.size())
+        # The event-loop path (decide_async) runs two scripts per decision on autocommit connections,
+        # over statements each connection prepares once (SQL PREPARE, below): two round trips instead
+        # of five (BEGIN, lock, read, insert, COMMIT). On this platform a round trip's system calls
+        # and event-loop wake-ups cost more CPU than the statements themselves (ADR 0027).
+        read_types = {"t": "float8", "payer": "text", "payee": "text", "device": "text", "ip": "text"}
+        read_types["tid"] = "text"
+        insert_types = {c.name: c.type.compile(dialect=dialect) for c in columns}
+        prepares = [
+            _prepare("qd_lock", self._lock_sql, {"keys": "bigint[]"}),
+            _prepare("qd_read", self._read_sql, read_types),
+            _prepare("qd_insert", self._insert_sql, insert_types),
+        ]
+        self._script_read = (
+            f"BEGIN; EXECUTE qd_lock(%(keys)s); EXECUTE qd_read({', '.join(f'%({n})s' for n in read_types)})"
+        )
+        self._script_write = f"EXECUTE qd_insert({', '.join(f'%({n})s' for n in insert_types)}); COMMIT"
+        self._async_pool = _AsyncPool(conninfo, self.engine_db.pool.size(), prepares)
 
     def decide(self, transfer: Transfer, now: datetime) -> dict[str, Any]:
+        """Decide ``transfer`` (:meth:`_decide_once`); once more after a broken connection (a database
+        restart), which the pool has then invalidated. Safe to repeat: the transfer-id lock and the
+        stored-answer check make an attempt whose commit did reach the database answer that decision."""
+        try:
+            return self._decide_once(transfer, now)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        return self._decide_once(transfer, now)
+
+    def _decide_once(self, transfer: Transfer, now: datetime) -> dict[str, Any]:
         keys, params = _keys(transfer), _params(transfer)
         with self.engine_db.begin() as conn:
             raw: Any = conn.connection.driver_connection
@@ -209,32 +237,45 @@ class SharedDecider:
             return result.public()
 
     async def decide_async(self, transfer: Transfer, now: datetime) -> dict[str, Any] | None:
+        """:meth:`_decide_async_once`; once more on a new connection after a connection failure (a
+        database restart drops every pooled connection: the idle ones are discarded too), so a restart
+        costs no errors once the server is back. Safe to repeat, as for :meth:`decide`."""
+        try:
+            return await self._decide_async_once(transfer, now)
+        except psycopg.OperationalError:
+            self._async_pool.discard_idle()
+        return await self._decide_async_once(transfer, now)
+
+    async def _decide_async_once(self, transfer: Transfer, now: datetime) -> dict[str, Any] | None:
         """:meth:`decide` on the event loop (an asyncio psycopg connection: no thread hand-off).
 
         The same statements, locks and transaction. Returns ``None``, having rolled back and written
         nothing, for a decision that needs a warning (rare): the caller then runs :meth:`decide`,
         which decides again under the same locks and writes decision and warning together.
         """
-        keys, params = _keys(transfer), _params(transfer)
+        params = {"keys": "{" + ",".join(map(str, _keys(transfer))) + "}", **_params(transfer)}
         conn = await self._async_pool.get()
         try:
-            async with conn.cursor(row_factory=dict_row) as cur:
-                await cur.execute(self._lock_sql, {"keys": keys}, prepare=True)  # keys in sorted order
-                await cur.execute(self._read_sql, params, prepare=True)  # snapshot after the locks
+            async with psycopg.AsyncClientCursor(conn, row_factory=dict_row) as cur:
+                # one round trip: BEGIN; the locks (keys in sorted order); the read, whose snapshot is
+                # taken after the locks (each statement of the script has its own)
+                await cur.execute(self._script_read, params)
+                cur.nextset()
+                cur.nextset()
                 r: Any = await cur.fetchone()
                 if r["stored"] is not None:
-                    await conn.rollback()
+                    await cur.execute("ROLLBACK")
                     return {**r["stored"], "duplicate": True}
                 result, event = self.engine.evaluate_features(
                     transfer, _features(r, transfer), now, _holds(r["holds"])
                 )
                 if draft_from_decision(transfer, result) is not None:
-                    await conn.rollback()
+                    await cur.execute("ROLLBACK")
                     return None
                 row = repository.decision_row(transfer, result, event)
                 values = {name: (bind(row[name]) if bind else row[name]) for name, bind in self._binds}
-                await cur.execute(self._insert_sql, values, prepare=True)
-            await conn.commit()  # stored (and durable) before it is answered
+                # one round trip: the decision row and the commit (stored and durable before answered)
+                await cur.execute(self._script_write, values)
             return result.public()
         except BaseException:
             with contextlib.suppress(Exception):
@@ -250,14 +291,13 @@ class SharedDecider:
         connection start-up or a statement preparation. Reads only (the read is for a transfer id
         that cannot exist) and rolls back. Returns the number of connections warmed.
         """
-        conns = [await self._async_pool.get() for _ in range(self._async_pool.size)]
-        params = {"t": 0.0, "payer": "", "payee": "", "device": "", "ip": "", "tid": ""}
+        conns = [await self._async_pool.get() for _ in range(self._async_pool.size)]  # prepared on open
+        params = {"keys": "{}", "t": 0.0, "payer": "", "payee": "", "device": "", "ip": "", "tid": ""}
         try:
             for conn in conns:
-                async with conn.cursor() as cur:
-                    await cur.execute(self._lock_sql, {"keys": []}, prepare=True)
-                    await cur.execute(self._read_sql, params, prepare=True)
-                await conn.rollback()
+                async with psycopg.AsyncClientCursor(conn) as cur:
+                    await cur.execute(self._script_read, params)
+                    await cur.execute("ROLLBACK")
         finally:
             for conn in conns:
                 self._async_pool.put(conn)
@@ -289,6 +329,17 @@ def _params(transfer: Transfer) -> dict[str, Any]:
     }
 
 
+def _prepare(name: str, statement: str, types: dict[str, str]) -> str:
+    """``PREPARE name(types) AS statement``: ``statement``'s ``%(key)s`` placeholders (the order of
+    ``types``) become ``$1, $2 …``; explicit types, since PostgreSQL would infer ``$1 - 86400`` as an
+    integer."""
+    for i, key in enumerate(types, start=1):
+        assert f"%({key})s" in statement, (name, key)
+        statement = statement.replace(f"%({key})s", f"${i}")
+    assert "%(" not in statement, name
+    return f"PREPARE {name}({', '.join(types.values())}) AS {statement.replace('%%', '%')}"
+
+
 class _AsyncPool:
     """At most ``size`` asyncio psycopg connections of one event loop; callers beyond that wait.
 
@@ -298,8 +349,8 @@ class _AsyncPool:
     it; a new loop (a test client's) starts a fresh set.
     """
 
-    def __init__(self, conninfo: str, size: int) -> None:
-        self.conninfo, self.size = conninfo, size
+    def __init__(self, conninfo: str, size: int, prepares: list[str]) -> None:
+        self.conninfo, self.size, self.prepares = conninfo, size, prepares
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(size)
         self._idle: list[psycopg.AsyncConnection[Any]] = []
@@ -314,7 +365,9 @@ class _AsyncPool:
         try:
             if self._idle:
                 return self._idle.pop()
-            conn = await psycopg.AsyncConnection.connect(self.conninfo)
+            conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            for statement in self.prepares:
+                await conn.execute(statement)
         except BaseException:
             self._slots.release()
             raise
@@ -331,6 +384,14 @@ class _AsyncPool:
         else:
             self._idle.append(conn)
         self._slots.release()
+
+    def discard_idle(self) -> None:
+        """Close the idle connections (after a connection failure they are most likely dead too);
+        their slots are free already, the next callers open new ones."""
+        for conn in self._idle:
+            conn.pgconn.finish()
+            self._opened.remove(conn)
+        self._idle = []
 
     def close(self) -> None:
         for conn in self._opened:
