@@ -40,9 +40,7 @@ def test_workers_racing_on_a_fresh_database_keep_one_default(
             for future in [pool.submit(start, i) for i in range(workers)]:
                 future.result()  # no worker fails
         with unit_of_work(session_factory(engines[0])) as s:
-            count = s.scalar(
-                select(func.count()).where(ScenarioVersionRow.scenario == DEFAULT_SCENARIO)
-            )
+            count = s.scalar(select(func.count()).where(ScenarioVersionRow.scenario == DEFAULT_SCENARIO))
         assert count == 1
     finally:
         for engine in engines:
