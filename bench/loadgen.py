@@ -174,6 +174,21 @@ def start_server(
     return server, port
 
 
+def login_and_warm(base: str, warm: list[bytes]) -> str:
+    """Log the benchmark user in and send ``warm`` decisions (a first pass over each worker's caches);
+    returns the bearer token."""
+    import httpx
+
+    token: str = httpx.post(
+        f"{base}/api/auth/login", json={"username": "bench", "password": "bench-password-1"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=base, headers=headers) as client:
+        for body in warm:
+            client.post("/api/transfers/decide", content=body)
+    return token
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds of ``pids`` and all their living descendants."""
     import psutil

@@ -21,11 +21,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import psutil
 
-from loadgen import cpu_seconds, pct, postgres_backends, run_client, start_server, worker_pids
+from loadgen import (
+    cpu_seconds,
+    login_and_warm,
+    pct,
+    postgres_backends,
+    run_client,
+    start_server,
+    worker_pids,
+)
 from transfers import _bodies, _database, _decision_mix, _durable, _history
 
 WARMUP = 0.2  # share of the run left out of the memory slopes (caches and pools fill up first)
@@ -96,13 +103,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     server, port = start_server(url, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        token = httpx.post(
-            f"{base}/api/auth/login", json={"username": "bench", "password": "bench-password-1"}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=base, headers=headers) as client:
-            for b in warm:  # first requests create each worker's runtime
-                client.post("/api/transfers/decide", content=b)
+        token = login_and_warm(base, warm)
         postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
         database = url.rsplit("/", 1)[1]
         first_workers = worker_pids(server.pid)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from loadgen import GIVE_UP, ROOT, run_client, start_server
+from loadgen import GIVE_UP, ROOT, login_and_warm, run_client, start_server
 from loadgen import cpu_seconds as _cpu_seconds
 from loadgen import pct as _pct
 
@@ -178,8 +178,6 @@ def _durable(url: str, on: bool) -> None:
 def http(args: argparse.Namespace) -> None:
     import multiprocessing
 
-    import httpx
-
     from qiandai.identity import service
     from qiandai.store.database import make_engine, session_factory, unit_of_work
 
@@ -197,13 +195,7 @@ def http(args: argparse.Namespace) -> None:
     server, port = start_server(url, args.workers, shared=args.state == "postgres", fast_path=args.fast_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        token = httpx.post(
-            f"{base}/api/auth/login", json={"username": "bench", "password": "bench-password-1"}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=base, headers=headers) as client:
-            for b in warm:  # first requests create each worker's runtime
-                client.post("/api/transfers/decide", content=b)
+        token = login_and_warm(base, warm)
         pg = [int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])] if cluster else []
         before = (_cpu_seconds([server.pid]), _cpu_seconds(pg))
         ctx = multiprocessing.get_context("fork")
