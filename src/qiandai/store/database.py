@@ -37,6 +37,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Seconds a new PostgreSQL connection may take (libpq ``connect_timeout``).
+CONNECT_TIMEOUT = 5
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings Qiandai relies on for that backend."""
     url = url or database_url()
@@ -51,7 +55,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", config.db_pool_size)
     kwargs.setdefault("max_overflow", config.db_max_overflow)
     kwargs.setdefault("pool_recycle", config.db_pool_recycle)
-    return create_engine(url, **kwargs)
+    # an unreachable host (no answer at all, unlike a refused connection) fails after this many seconds
+    # instead of holding the request until the operating system gives up
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT, **kwargs.pop("connect_args", {})}
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -69,7 +69,10 @@ class HoldRow(Base):
     """A police hold (紧急止付 / 快速冻结) on an account."""
 
     __tablename__ = "tx_hold"
-    __table_args__ = (Index("ix_tx_hold_account_status", "account", "status"),)
+    __table_args__ = (
+        Index("ix_tx_hold_account_status", "account", "status"),
+        Index("ix_tx_hold_status_ends", "status", "ends_at"),  # expiry sweep, queue gauges
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -158,7 +161,10 @@ class WarningRow(Base):
     """A 预警 about a likely victim, routed to a unit, with its SLA and outcome."""
 
     __tablename__ = "tx_warning"
-    __table_args__ = (Index("ix_tx_warning_unit_status", "unit_code", "status"),)
+    __table_args__ = (
+        Index("ix_tx_warning_unit_status", "unit_code", "status"),
+        Index("ix_tx_warning_status_level", "status", "level", "created_at"),  # open queue by level
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     source: Mapped[str] = mapped_column(String(16))

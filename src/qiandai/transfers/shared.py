@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from qiandai.store.database import CONNECT_TIMEOUT
 from qiandai.transfers import repository, warning_service
 from qiandai.transfers.engine import DecisionEngine
 from qiandai.transfers.holds import ActiveHold, HoldIndex, HoldKind
@@ -365,7 +366,9 @@ class _AsyncPool:
         try:
             if self._idle:
                 return self._idle.pop()
-            conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            conn = await psycopg.AsyncConnection.connect(
+                self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            )
             for statement in self.prepares:
                 await conn.execute(statement)
         except BaseException:
