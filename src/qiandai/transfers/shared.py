@@ -11,9 +11,12 @@ One transaction per decision:
    the active holds of both accounts from ``tx_hold``;
 3. the engine evaluates; the decision row (and the warning, if any) is inserted; commit.
 
-Three round trips and a commit per decision (lock, read, insert, commit), each a prepared statement
-on the raw psycopg connection: the read must be a separate statement after the lock, since a
-statement's snapshot is taken when it starts.
+The read must be a separate statement after the lock, since a statement's snapshot is taken when it
+starts. The event-loop path (:meth:`SharedDecider.decide_async`, what served workers use) sends the
+statements as two scripts over statements prepared once per connection — ``BEGIN; lock; read`` and
+``insert; COMMIT``: two round trips (docs/adr/0027-two-round-trip-decisions.md). The thread path
+(:meth:`SharedDecider.decide`: decisions that write a warning, the FastAPI route) runs them one by one
+in a SQLAlchemy-managed transaction.
 
 Velocity counts are therefore exact under any concurrency: each decision sees every decision committed
 before it on its keys. Lists and scenario versions stay in each worker's memory (refreshed by the
