@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -424,3 +425,10 @@ def start_postgres(cluster: PostgresCluster) -> None:
     )
     data, log = str(cluster.root / "data"), str(cluster.root / "log")
     cluster._run(str(_binary("pg_ctl")), "-D", data, "-o", options, "-l", log, "-w", "start")
+
+
+def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` on a thread of its own: a browser test earlier in the same worker process leaves
+    Playwright's event loop marked as running on the main thread, where ``asyncio.run`` refuses."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

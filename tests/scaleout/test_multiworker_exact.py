@@ -22,6 +22,7 @@ from scaleout_helpers import (
     feature_mismatches,
     hold,
     prepare_database,
+    run_async,
     serve,
     stored_decisions,
     transfer,
@@ -84,7 +85,7 @@ def test_velocity_counts_exact_across_workers(server: tuple[Server, str]) -> Non
                 ip=rng.choice(IPS),
             )
         )
-    answers = asyncio.run(_drive(running, bodies, connections=24))
+    answers = run_async(_drive(running, bodies, connections=24))
 
     assert [a for a in answers if a[1] != 200] == []
     served_by = {a[3] for a in answers}
@@ -118,7 +119,7 @@ def test_same_transfer_id_on_two_workers_is_decided_once(server: tuple[Server, s
             )
         return pairs
 
-    pairs = asyncio.run(main())
+    pairs = run_async(main())
     for (s1, r1), (s2, r2) in pairs:
         assert s1 == s2 == 200, (r1, r2)
         assert sorted([r1["duplicate"], r2["duplicate"]]) == [False, True]
@@ -167,7 +168,7 @@ def test_hold_on_one_worker_is_honoured_at_once_by_every_worker(server: tuple[Se
         for c in conns:
             c.close()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_worker_log_is_clean(server: tuple[Server, str]) -> None:

@@ -27,6 +27,7 @@ from scaleout_helpers import (
     own_cluster,
     prepare_database,
     restart_postgres,
+    run_async,
     run_load,
     serve,
     start_postgres,
@@ -80,7 +81,7 @@ def test_postgres_restart_and_outage_mid_load(tmp_path: Path) -> None:
         prepare_database(url)
         with serve(url, 2, tmp_path) as server:
             workers = server.worker_pids()
-            sent, t = asyncio.run(_scenario(server, cluster))
+            sent, t = run_async(_scenario(server, cluster))
             assert server.worker_pids() == workers  # recovered in place: no worker restarted
 
             statuses = {s.status for s in sent}
@@ -122,7 +123,7 @@ def test_postgres_restart_and_outage_mid_load(tmp_path: Path) -> None:
                 conn.close()
                 return out
 
-            assert asyncio.run(resend()) <= {200}
+            assert run_async(resend()) <= {200}
         rows = stored_decisions(url, "P")
         stored = dict(zip(rows["transfer_id"], rows["response"], strict=True))
         decided = {s.key: s.answer for s in sent if s.status == 200}

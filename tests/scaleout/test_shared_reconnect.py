@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from scaleout_helpers import transfer
+from scaleout_helpers import run_async, transfer
 from sqlalchemy import create_engine, text
 
 from databases import PostgresCluster
@@ -66,7 +66,7 @@ def test_event_loop_path_discards_every_dead_connection(runtime: tuple[TransferR
         again = await rt.decide_async(_tx("A-9", "6222090000000009"))
         assert again["duplicate"] is True and again["decided_at"] == after["decided_at"]
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_synchronous_path_reconnects_after_the_pool_was_dropped(runtime: tuple[TransferRuntime, str]) -> None:

@@ -28,6 +28,7 @@ from scaleout_helpers import (
     feature_mismatches,
     hold,
     prepare_database,
+    run_async,
     run_load,
     serve,
     stored_decisions,
@@ -96,7 +97,7 @@ def test_sigkill_of_a_worker_mid_load(request: pytest.FixtureRequest, tmp_path: 
     url = cluster.fresh_database()
     prepare_database(url)
     with serve(url, 2, tmp_path) as server:
-        sent, victim, killed_at, replaced, on_victim = asyncio.run(_scenario(server))
+        sent, victim, killed_at, replaced, on_victim = run_async(_scenario(server))
         assert victim not in server.worker_pids() and len(server.worker_pids()) == 2
         assert 0 < replaced < 30, "the master must start a new worker that answers within 30 s"
 
@@ -124,7 +125,7 @@ def test_sigkill_of_a_worker_mid_load(request: pytest.FixtureRequest, tmp_path: 
             conn.close()
             return out
 
-        assert all(status == 200 for status, _ in asyncio.run(resend()))
+        assert all(status == 200 for status, _ in run_async(resend()))
 
         # every decision answered 200 is stored, as answered; counts exact over all stored rows
         rows = stored_decisions(url, "K")
@@ -154,4 +155,4 @@ def test_sigkill_of_a_worker_mid_load(request: pytest.FixtureRequest, tmp_path: 
                 c.close()
             return out
 
-        assert set(asyncio.run(honoured())) == {"拦截"}
+        assert set(run_async(honoured())) == {"拦截"}
