@@ -10,9 +10,9 @@ reads its configuration through :func:`get_settings`, never ``os.environ`` direc
 - ``docs/configuration.md`` is generated from the fields below (:func:`reference_markdown`,
   ``qiandai config doc``) and a test fails when it is stale.
 
-:func:`get_settings` is cheap enough to call on every request: it keeps the last object built and
+:func:`get_settings` is cheap enough to call at the point of use: it keeps the last object built and
 rebuilds it only when one of the variables it reads has changed (tests change them with
-``monkeypatch.setenv``), which it checks by comparing the raw values (about a microsecond, see
+``monkeypatch.setenv``), which it checks by comparing the raw values (tens of microseconds, see
 ``docs/adr/0065-settings-object.md``). :func:`reset_settings` forgets the cached object.
 
 This module sits outside the import layers: it imports only the standard library, pydantic and

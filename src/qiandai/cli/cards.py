@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qiandai.cli.common import console, user_errors
+from qiandai.cli.engine_options import EngineOpt, SparkMasterOpt
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -36,22 +37,6 @@ def _factory() -> sessionmaker[Session]:
 
 def _print(data: object) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
-
-
-EngineOpt = Annotated[
-    str,
-    typer.Option(
-        "--engine",
-        help="特征计算引擎：duckdb（单机，默认）或 spark（集群批量；分级、网络与入库仍为同一套代码）",
-    ),
-]
-SparkMasterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--spark-master",
-        help="Spark 主节点地址（如 spark://host:7077、yarn；默认 $QIANDAI_SPARK_MASTER 或本地 local[2]）",
-    ),
-]
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -88,7 +73,7 @@ def run(
     spark_master: SparkMasterOpt = None,
 ) -> None:
     """筛查涉诈（跑分/过账）账户：资金快进快出、停留时间、多对一/一对多、共用设备，以及关联网络。"""
-    from qiandai.batch.sql_engines import check_engine
+    from qiandai.batch.engines import check_engine
     from qiandai.cards import runs
     from qiandai.domain.masking import mask_code
     from qiandai.store.database import unit_of_work
@@ -124,7 +109,7 @@ def evaluate(
     spark_master: SparkMasterOpt = None,
 ) -> None:
     """对照生成数据的跑分账户标注，报告精确率、召回率、F1 与评分 AUC（规则评分，全量评估）。"""
-    from qiandai.batch.sql_engines import check_engine
+    from qiandai.batch.engines import check_engine
     from qiandai.cards import evaluate as ev
     from qiandai.cards import runs
 

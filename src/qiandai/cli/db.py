@@ -8,15 +8,9 @@ from typing import Annotated
 import typer
 
 from qiandai.cli.common import console, err_console, user_errors
+from qiandai.config import mask_url
 
 db_app = typer.Typer(no_args_is_help=True)
-
-
-def masked(url: str) -> str:
-    """Hide a password in a database URL."""
-    from qiandai.config import mask_url
-
-    return mask_url(url)
 
 
 @db_app.command("upgrade")
@@ -28,7 +22,7 @@ def db_upgrade() -> None:
     with user_errors():
         upgrade()
         url = database_url()
-    console.print(f"数据库已迁移到最新结构：{masked(url)}")
+    console.print(f"数据库已迁移到最新结构：{mask_url(url)}")
 
 
 @db_app.command("status")
@@ -44,7 +38,7 @@ def db_status() -> None:
         ready, report = readiness(engine)
     finally:
         engine.dispose()
-    console.print(f"数据库：{masked(url)}")
+    console.print(f"数据库：{mask_url(url)}")
     migrations = report["checks"].get("migrations", {})
     if migrations:
         console.print(f"当前迁移版本：{', '.join(migrations['current']) or '（无）'}")
@@ -69,7 +63,7 @@ def db_backup(
         url = database_url()
         report = backup(out, url)
     size = report.size / 1024 / 1024
-    console.print(f"已备份 {masked(url)} → {report.path}（{size:.1f} MB，用时 {report.seconds:.1f} 秒）")
+    console.print(f"已备份 {mask_url(url)} → {report.path}（{size:.1f} MB，用时 {report.seconds:.1f} 秒）")
     console.print(
         "提醒：加密密钥（QIANDAI_SECRET_KEY 或 $QIANDAI_HOME/secret.key）须另行保管，与备份分开存放。"
     )
@@ -89,13 +83,13 @@ def db_restore(
         url = database_url()
         file_kind(file)  # a missing or foreign file is refused before asking
     if not yes and not typer.confirm(
-        f"将用 {file} 覆盖数据库 {masked(url)} 的全部数据，确定吗？", default=False
+        f"将用 {file} 覆盖数据库 {mask_url(url)} 的全部数据，确定吗？", default=False
     ):
         err_console.print("已取消，数据库未改动。")
         raise typer.Exit(code=1)
     with user_errors():
         report = restore(file, url)
-    console.print(f"已从 {report.path} 恢复数据库 {masked(url)}（用时 {report.seconds:.1f} 秒）")
+    console.print(f"已从 {report.path} 恢复数据库 {mask_url(url)}（用时 {report.seconds:.1f} 秒）")
     engine = make_engine(url)
     try:
         ready, result = readiness(engine)

@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from qiandai.batch.engines import ENGINES
+from qiandai.batch.engines import EngineChoiceError, check_engine
 
 EngineOpt = Annotated[
     str,
     typer.Option(
         "--engine",
-        help="计算引擎：duckdb（默认，单机）或 spark（本地模式或集群，需安装 PySpark 与 Java 17）",
+        help="计算引擎：duckdb（默认，单机）或 spark（本地模式或集群，需安装 PySpark 与 Java 17；"
+        "规则、特征、分级与模型为同一套定义）",
     ),
 ]
 SparkMasterOpt = Annotated[
@@ -28,11 +29,10 @@ SparkMasterOpt = Annotated[
 
 def engine_choice(engine: str, spark_master: str | None) -> str:
     """Validate ``--engine`` (a Chinese BadParameter for an unknown name or a master without Spark)."""
-    name = engine.strip().lower()
-    if name not in ENGINES:
-        raise typer.BadParameter(
-            f"未知的计算引擎「{engine}」：可选 {' / '.join(ENGINES)}", param_hint="--engine"
-        )
+    try:
+        name = check_engine(engine)
+    except EngineChoiceError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--engine") from None
     if spark_master and name != "spark":
         raise typer.BadParameter("--spark-master 只能与 --engine spark 一起使用", param_hint="--spark-master")
     return name

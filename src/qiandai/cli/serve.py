@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from qiandai.cli.common import console, user_errors
-from qiandai.cli.db import db_app, masked
+from qiandai.cli.db import db_app
+from qiandai.config import mask_url
 
 __all__ = ["db_app", "serve"]
 
@@ -29,7 +30,7 @@ def serve(
     with user_errors():
         get_settings()  # every QIANDAI_* variable validated before anything starts
         upgrade()
-    console.print(f"数据库：{masked(database_url())}")
+    console.print(f"数据库：{mask_url(database_url())}")
     console.print(f"服务地址：http://{host}:{port}/  接口文档：http://{host}:{port}/docs")
     from uvicorn.config import LOGGING_CONFIG
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qiandai.batch.engines import check_engine
 from qiandai.cli.common import console, user_errors
+from qiandai.cli.engine_options import EngineOpt, SparkMasterOpt
 from qiandai.domain.errors import InvalidInputError
 from qiandai.domain.masking import mask_phone
 from qiandai.simcards import model as sim_model
@@ -32,17 +33,6 @@ KeyOpt = Annotated[
     typer.Option("--key-regions", help="重点地区行政区划代码前缀，逗号分隔（默认：边境地州与境外漫游 99）"),
 ]
 WindowOpt = Annotated[int, typer.Option("--window-days", min=7, max=180, help="特征统计窗口（天）")]
-EngineOpt = Annotated[
-    str,
-    typer.Option("--engine", help="特征计算引擎：duckdb（单机，默认）或 spark（集群批量；规则与模型相同）"),
-]
-SparkMasterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--spark-master",
-        help="Spark 主节点地址（如 spark://host:7077、yarn；默认 $QIANDAI_SPARK_MASTER 或本地 local[2]）",
-    ),
-]
 
 
 def _as_of(value: str | None) -> date | None:

@@ -35,7 +35,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -121,24 +121,6 @@ def lock_key(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def state_features(session: Session, transfer: Transfer) -> dict[str, Any]:
-    """The state features of ``transfer`` computed in SQL (same contract as ``MemoryState.features``)."""
-    return _features(_read(session, transfer), transfer)
-
-
-def _read(session: Session | Connection, transfer: Transfer) -> Any:
-    """One round trip: the state features, the stored answer for this transfer id, the active holds."""
-    params = {
-        "t": transfer.occurred_at.timestamp(),
-        "payer": transfer.payer_account,
-        "payee": transfer.payee_account,
-        "device": transfer.device_id or "",
-        "ip": transfer.ip or "",
-        "tid": transfer.transfer_id,
-    }
-    return session.execute(FEATURES_SQL, params).mappings().one()
-
-
 def _features(r: Any, transfer: Transfer) -> dict[str, Any]:
     t = transfer.occurred_at.timestamp()
     x: dict[str, Any] = {name: int(r[name]) for name in _COUNTS}
@@ -169,13 +151,13 @@ def _holds(rows: list[list[Any]] | None) -> HoldIndex:
 class SharedDecider:
     """Decisions against the shared PostgreSQL state; ``engine`` supplies program, lists and guidance.
 
-    The hot path talks to the psycopg connection under the pooled SQLAlchemy connection directly
-    (docs/adr/0026-lean-decision-path.md): the three statements are compiled by SQLAlchemy once, here,
-    with the column types' bind processors looked up once, and run as server-side prepared statements
-    (no parse or plan per decision in PostgreSQL). The SQLAlchemy connection still owns the pool
-    checkout and the transaction (commit or rollback), and the rare warning is written by an ORM
-    session joined to it, as before. psycopg's pipeline mode (lock and read in one round trip) was
-    measured and dropped: its wait loop spins and cost more CPU than the round trip it saves.
+    The three statements are compiled by SQLAlchemy once, here, with the column types' bind
+    processors looked up once. :meth:`decide_async` (served workers, on the event loop) runs them as
+    two scripts over statements each connection prepares once (docs/adr/0027-two-round-trip-decisions.md).
+    :meth:`decide` (thread path: decisions that write a warning, the FastAPI route) runs them one by
+    one as protocol-level prepared statements on the psycopg connection under a pooled SQLAlchemy
+    connection, which owns the transaction; the rare warning is written by an ORM session joined to
+    it (docs/adr/0026-lean-decision-path.md).
     """
 
     def __init__(self, factory: sessionmaker[Session], engine: DecisionEngine, sla: SlaPolicy) -> None:
@@ -192,8 +174,14 @@ class SharedDecider:
         # over statements each connection prepares once (SQL PREPARE, below): two round trips instead
         # of five (BEGIN, lock, read, insert, COMMIT). On this platform a round trip's system calls
         # and event-loop wake-ups cost more CPU than the statements themselves (ADR 0027).
-        read_types = {"t": "float8", "payer": "text", "payee": "text", "device": "text", "ip": "text"}
-        read_types["tid"] = "text"
+        read_types = {
+            "t": "float8",
+            "payer": "text",
+            "payee": "text",
+            "device": "text",
+            "ip": "text",
+            "tid": "text",
+        }
         insert_types = {c.name: c.type.compile(dialect=dialect) for c in columns}
         prepares = [
             _prepare("qd_lock", self._lock_sql, {"keys": "bigint[]"}),

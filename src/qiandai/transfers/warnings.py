@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from qiandai.config import get_settings
+from qiandai.config import get_settings, parse_sla
 from qiandai.transfers.model import Decision, DecisionResult, Transfer
 
 
@@ -63,10 +63,8 @@ class SlaPolicy:
     def from_env(cls) -> SlaPolicy:
         """Read ``QIANDAI_WARNING_SLA`` (e.g. ``高=30,中=120,低=1440``); defaults for missing levels."""
         minutes = dict(DEFAULT_SLA_MINUTES)
-        raw = get_settings().warning_sla  # validated at start-up (qiandai.config.parse_sla)
-        for part in filter(None, (p.strip() for p in raw.split(","))):
-            name, _, value = part.partition("=")
-            minutes[Level(name.strip())] = int(value)
+        for name, value in parse_sla(get_settings().warning_sla).items():  # validated at start-up
+            minutes[Level(name)] = value
         return cls(minutes)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import BigInteger, Integer, String, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from qiandai.config import rate_spec
+from qiandai.config import parse_rate, rate_spec
 from qiandai.store.base import Base
 from qiandai.store.database import unit_of_work
 
@@ -138,6 +138,5 @@ class RateLimiter:
     @classmethod
     def from_env(cls, name: str, default: str) -> RateLimiter:
         """``QIANDAI_RATE_<NAME>="5/600"`` (events/seconds), else ``default``."""
-        spec = rate_spec(name, default)  # QIANDAI_RATE_<NAME>, validated at start-up (qiandai.config)
-        limit, _, window = spec.partition("/")
-        return cls(int(limit), float(window), name=name)
+        limit, window = parse_rate(rate_spec(name, default))  # validated at start-up (qiandai.config)
+        return cls(limit, window, name=name)
